@@ -200,3 +200,16 @@ func List(ctx context.Context, q store.Querier, qy Query) ([]Entry, error) {
 	}
 	return out, rows.Err()
 }
+
+// Actor is who is acting and from where, as the HTTP edge knows it; services
+// receive it with each write and stamp it on their audit rows.
+type Actor struct {
+	Subject   string
+	SourceIP  string
+	RequestID string
+}
+
+// Entry returns an entry for an action by a.
+func (a Actor) Entry(action, object, result string, detail map[string]any) Entry {
+	return Entry{Actor: a.Subject, SourceIP: a.SourceIP, RequestID: a.RequestID, Action: action, Object: object, Result: result, Detail: detail}
+}

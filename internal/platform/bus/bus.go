@@ -271,3 +271,27 @@ func (b *Bus) Count(ctx context.Context, eventType string) (uint64, error) {
 	}
 	return info.State.Subjects[subj], nil
 }
+
+// Watch delivers events of the given types that arrive from now on to h,
+// without a durable consumer: for caches that only need to hear of changes
+// while they run. Delivery is best effort; use Subscribe for work that must
+// not be missed.
+func (b *Bus) Watch(ctx context.Context, filter string, h func(Event)) (*Subscription, error) {
+	cons, err := b.js.OrderedConsumer(ctx, Stream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{subjectPrefix + filter},
+		DeliverPolicy:  jetstream.DeliverNewPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bus: watch %s: %w", filter, err)
+	}
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		var ev Event
+		if json.Unmarshal(msg.Data(), &ev) == nil {
+			h(ev)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bus: watch %s: %w", filter, err)
+	}
+	return &Subscription{cc: cc}, nil
+}
