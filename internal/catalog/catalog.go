@@ -108,6 +108,8 @@ type ItemPage struct {
 	Limit   int    `json:"limit"`
 	Offset  int    `json:"offset"`
 	Items   []Item `json:"items"`
+	// Next is the URL of the next page, when there is one (set by the API).
+	Next string `json:"next,omitempty"`
 }
 
 // Translation maps a code, possibly retired, to the items valid on a day.

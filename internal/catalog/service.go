@@ -474,3 +474,32 @@ func emitChanged(ctx context.Context, tx *store.Tx, ev publishEvent) error {
 func recordAudit(ctx context.Context, q store.Querier, who audit.Actor, action, object, result string, detail map[string]any) error {
 	return audit.Record(ctx, q, who.Entry(action, object, result, detail))
 }
+
+// Export returns the items valid on day at (today when empty), or every
+// version of every item when at is "all", with the day it used.
+func (s *Service) Export(ctx context.Context, list, at string) ([]Item, string, error) {
+	sn, err := s.snapshot(ctx, list)
+	if err != nil {
+		return nil, "", err
+	}
+	if at == "all" {
+		out := make([]Item, len(sn.items))
+		for i, it := range sn.items {
+			out[i] = *it
+		}
+		return out, at, nil
+	}
+	if fe := checkDay("at", at); fe != nil {
+		return nil, "", fault.Invalidf([]fault.FieldError{*fe}, "invalid date")
+	}
+	if at == "" {
+		at = s.Today()
+	}
+	var out []Item
+	for _, it := range sn.items {
+		if it.ValidAt(at) {
+			out = append(out, *it)
+		}
+	}
+	return out, at, nil
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/vngov/vngov/internal/catalog"
+	"github.com/vngov/vngov/internal/platform/loadgen"
+)
+
+// benchArea runs one area's benchmark and returns its key=value line.
+type benchArea func(ctx context.Context, opt loadgen.Options) (string, error)
+
+var benches = map[string]benchArea{
+	"catalog": catalog.Bench,
+}
+
+func benchAreas() []string {
+	var out []string
+	for k := range benches {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func runBench(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: vngov bench <area|all> [--duration D] [--concurrency N]; areas: %v", benchAreas())
+	}
+	area := args[0]
+	fs := flag.NewFlagSet("vngov bench "+area, flag.ContinueOnError)
+	var opt loadgen.Options
+	fs.DurationVar(&opt.Duration, "duration", 10*time.Second, "how long each measured phase runs")
+	fs.IntVar(&opt.Concurrency, "concurrency", 32, "concurrent clients")
+	fs.StringVar(&opt.DatabaseURL, "database-url", os.Getenv("VNGOV_DATABASE_URL"), "PostgreSQL URL to measure on (empty: SQLite)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	names := []string{area}
+	if area == "all" {
+		names = benchAreas()
+	}
+	for _, n := range names {
+		b, ok := benches[n]
+		if !ok {
+			return fmt.Errorf("unknown area %q; areas: %v", n, benchAreas())
+		}
+		fmt.Printf("== vngov bench %s (duration %s per phase, %d clients)\n", n, opt.Duration, opt.Concurrency)
+		line, err := b(ctx, opt)
+		if err != nil {
+			return fmt.Errorf("%s: %w", n, err)
+		}
+		fmt.Println(line)
+	}
+	return nil
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vngov/vngov/internal/platform/kernel"
+	"github.com/vngov/vngov/internal/platform/web"
+)
+
+// Demo ports, as offsets from --port-base (ARCHITECTURE section 5).
+const (
+	portPortal   = 0
+	portConsole  = 1
+	portIdentity = 2
+	portCatalog  = 3
+	portHub      = 10
+	portMailbox  = 19
+)
+
+// Example is a ready-to-run request written to endpoints.json.
+type Example struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers"`
+	Body    any               `json:"body"`
+	About   string            `json:"about"`
+}
+
+func runDemo(ctx context.Context, args []string) error {
+	fs, cfg, err := flags("demo")
+	if err != nil {
+		return err
+	}
+	portBase := fs.Int("port-base", 8080, "first port; the demo's servers use fixed offsets from it")
+	if err := parse(fs, cfg, args); err != nil {
+		return err
+	}
+	if *portBase < 1024 || *portBase > 65000 {
+		return fmt.Errorf("--port-base must be between 1024 and 65000")
+	}
+	if cfg.Instance == "VN" {
+		cfg.Instance = "VN-DEMO"
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return err
+	}
+	if cfg.AdminToken == "" {
+		if cfg.AdminToken, err = demoSecret(cfg.DataDir, "admin-token"); err != nil {
+			return err
+		}
+	}
+	log := newLogger(cfg.LogLevel)
+	k, err := kernel.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer k.Close()
+	cs, err := components(k)
+	if err != nil {
+		return err
+	}
+	if err := k.Start(ctx, cs...); err != nil {
+		return err
+	}
+
+	host := "127.0.0.1"
+	ports := map[string]int{"catalog": portCatalog}
+	endpoints := map[string]any{"instance": cfg.Instance}
+	var servers []*web.Server
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		for _, s := range servers {
+			s.Shutdown(sctx)
+		}
+	}()
+	for _, c := range cs {
+		off, ok := ports[c.Name()]
+		if !ok {
+			continue
+		}
+		mux := http.NewServeMux()
+		c.Routes(mux)
+		mountCommon(mux, k, c.Name())
+		addr := fmt.Sprintf("%s:%d", host, *portBase+off)
+		srv := web.NewServer(c.Name(), addr, k.Handler(c.Name(), mux), log)
+		if err := srv.Start(); err != nil {
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return fmt.Errorf("port %d is in use: stop what uses it, or choose other ports with --port-base", *portBase+off)
+			}
+			return err
+		}
+		servers = append(servers, srv)
+		endpoints[c.Name()] = "http://" + srv.Addr()
+	}
+	catalogURL, _ := endpoints["catalog"].(string)
+	examples := map[string]Example{}
+	if catalogURL != "" {
+		examples["catalog-provinces"] = Example{Method: "GET", URL: catalogURL + "/catalog/v1/lists/admin-units/items?level=province&limit=100", Headers: map[string]string{}, About: "the 34 provinces and cities in force today"}
+		examples["catalog-search"] = Example{Method: "GET", URL: catalogURL + "/catalog/v1/lists/admin-units/items?q=ha%20noi", Headers: map[string]string{}, About: "search without diacritics: 'ha noi' finds Thành phố Hà Nội"}
+		examples["catalog-translate"] = Example{Method: "GET", URL: catalogURL + "/catalog/v1/admin-units/translate?code=00013", Headers: map[string]string{}, About: "the old commune code 00013 (Phường Quán Thánh) translated to today's Phường Ba Đình"}
+	}
+	endpoints["examples"] = examples
+	if err := writeJSON(filepath.Join(cfg.DataDir, "endpoints.json"), endpoints, 0o644); err != nil {
+		return err
+	}
+	accounts := map[string]any{
+		"admin": map[string]string{
+			"token": cfg.AdminToken,
+			"use":   "Authorization: Bearer <token> on administrative APIs (catalog writes)",
+		},
+	}
+	if err := writeJSON(filepath.Join(cfg.DataDir, "demo-accounts.json"), accounts, 0o600); err != nil {
+		return err
+	}
+	printDemo(cfg.DataDir, endpoints, examples, k.DB.Dialect())
+	<-ctx.Done()
+	fmt.Println("\nvngov demo: stopping…")
+	return nil
+}
+
+// demoSecret returns the demo secret stored under DIR/secrets, creating it
+// on first run, so that a restart keeps the same credentials.
+func demoSecret(dir, name string) (string, error) {
+	p := filepath.Join(dir, "secrets", name)
+	if b, err := os.ReadFile(p); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	var raw [24]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", err
+	}
+	s := hex.EncodeToString(raw[:])
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return "", err
+	}
+	return s, os.WriteFile(p, []byte(s+"\n"), 0o600)
+}
+
+// writeJSON writes v to path atomically: readers see the old or the new
+// file, never half of one.
+func writeJSON(path string, v any, mode os.FileMode) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), mode); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func printDemo(dir string, endpoints map[string]any, examples map[string]Example, dialect any) {
+	fmt.Printf("\nvngov demo is running (store: %s, bus: embedded NATS, data: %s)\n\n", dialect, dir)
+	var keys []string
+	for k := range endpoints {
+		if k != "examples" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Printf("  %-10s %v\n", k, endpoints[k])
+	}
+	if u, ok := endpoints["catalog"].(string); ok {
+		fmt.Printf("\n  Catalog pages: %s/catalog/\n", u)
+	}
+	fmt.Printf("\n  Addresses: %s\n  Credentials: %s\n\nTry:\n", filepath.Join(dir, "endpoints.json"), filepath.Join(dir, "demo-accounts.json"))
+	names := make([]string, 0, len(examples))
+	for n := range examples {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		ex := examples[n]
+		fmt.Printf("  # %s: %s\n  curl -s '%s'", n, ex.About, ex.URL)
+		for h, v := range ex.Headers {
+			fmt.Printf(" -H '%s: %s'", h, v)
+		}
+		fmt.Println()
+	}
+	fmt.Println("\nPress Ctrl-C to stop.")
+}

@@ -1,0 +1,175 @@
+// Package config holds vngov's settings. Each setting has a command-line
+// flag and a VNGOV_* environment variable (the flag wins); secrets can also
+// be read from a file named by VNGOV_*_FILE, so they need not sit in the
+// environment. Settings() lists them all; the README's configuration table
+// is made from it (`vngov help config`).
+package config
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// Config is the process's settings.
+type Config struct {
+	DataDir      string
+	DatabaseURL  string
+	SQLiteSync   string
+	NATSURL      string
+	NATSReplicas int
+	Listen       string
+	Roles        string
+	Instance     string
+	AdminToken   string
+	LogLevel     string
+	TrustProxy   bool
+}
+
+// Setting describes one setting.
+type Setting struct {
+	Flag    string
+	Env     string
+	Default string
+	Secret  bool // may come from Env + "_FILE"
+	Usage   string
+	target  func(c *Config) any
+}
+
+// Settings lists every setting.
+func Settings() []Setting {
+	return []Setting{
+		{"data-dir", "VNGOV_DATA_DIR", "./vngov-data", false, "Directory for the SQLite database, the embedded NATS store, keys and endpoints.json.", func(c *Config) any { return &c.DataDir }},
+		{"database-url", "VNGOV_DATABASE_URL", "", true, "PostgreSQL URL (postgres://user:pass@host/db). Empty: SQLite in the data directory.", func(c *Config) any { return &c.DatabaseURL }},
+		{"sqlite-sync", "VNGOV_SQLITE_SYNC", "full", false, "SQLite synchronous mode: full (a commit survives a power cut) or normal (survives a crash of the process; faster).", func(c *Config) any { return &c.SQLiteSync }},
+		{"nats-url", "VNGOV_NATS_URL", "", true, "NATS cluster URL(s), comma-separated. Empty: an embedded NATS server with its store in the data directory.", func(c *Config) any { return &c.NATSURL }},
+		{"nats-replicas", "VNGOV_NATS_REPLICAS", "1", false, "Replicas of the event stream on a NATS cluster (3 in production).", func(c *Config) any { return &c.NATSReplicas }},
+		{"listen", "VNGOV_LISTEN", "127.0.0.1:8080", false, "Address that `serve` listens on.", func(c *Config) any { return &c.Listen }},
+		{"roles", "VNGOV_ROLES", "all", false, "Components this process runs, comma-separated (catalog, ...), or all.", func(c *Config) any { return &c.Roles }},
+		{"instance", "VNGOV_INSTANCE", "VN", false, "Exchange instance identifier (VN in production, e.g. VN-TEST elsewhere).", func(c *Config) any { return &c.Instance }},
+		{"admin-token", "VNGOV_ADMIN_TOKEN", "", true, "Bearer token for administrative APIs until the identity provider issues credentials. Empty: administrative writes are refused.", func(c *Config) any { return &c.AdminToken }},
+		{"log-level", "VNGOV_LOG_LEVEL", "info", false, "Log level: debug, info, warn, error.", func(c *Config) any { return &c.LogLevel }},
+		{"trust-proxy", "VNGOV_TRUST_PROXY", "false", false, "Trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy in front of vngov.", func(c *Config) any { return &c.TrustProxy }},
+	}
+}
+
+// Register defines the flags of every setting on fs, with defaults taken
+// from the environment, and returns the Config they fill when fs is parsed.
+// Call Validate after parsing.
+func Register(fs *flag.FlagSet) (*Config, error) {
+	c := &Config{}
+	for _, s := range Settings() {
+		def, err := envValue(s)
+		if err != nil {
+			return nil, err
+		}
+		usage := s.Usage + " (env " + s.Env
+		if s.Secret {
+			usage += ", or " + s.Env + "_FILE"
+		}
+		usage += ")"
+		switch p := s.target(c).(type) {
+		case *string:
+			fs.StringVar(p, s.Flag, def, usage)
+		case *int:
+			n, err := strconv.Atoi(def)
+			if err != nil {
+				return nil, fmt.Errorf("config: %s=%q is not a number", s.Env, def)
+			}
+			fs.IntVar(p, s.Flag, n, usage)
+		case *bool:
+			b, err := strconv.ParseBool(def)
+			if err != nil {
+				return nil, fmt.Errorf("config: %s=%q is not true or false", s.Env, def)
+			}
+			fs.BoolVar(p, s.Flag, b, usage)
+		}
+	}
+	return c, nil
+}
+
+func envValue(s Setting) (string, error) {
+	if v, ok := os.LookupEnv(s.Env); ok {
+		return v, nil
+	}
+	if s.Secret {
+		if f := os.Getenv(s.Env + "_FILE"); f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return "", fmt.Errorf("config: %s_FILE: %w", s.Env, err)
+			}
+			return strings.TrimSpace(string(b)), nil
+		}
+	}
+	return s.Default, nil
+}
+
+// Validate checks the values and makes the data directory absolute.
+func (c *Config) Validate() error {
+	var errs []string
+	if c.DataDir == "" {
+		errs = append(errs, "data-dir must not be empty")
+	} else if abs, err := filepath.Abs(c.DataDir); err == nil {
+		c.DataDir = abs
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, "database-url must be a postgres:// URL, or empty for SQLite")
+	}
+	switch strings.ToLower(c.SQLiteSync) {
+	case "full", "normal":
+	default:
+		errs = append(errs, "sqlite-sync must be full or normal")
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, "log-level must be debug, info, warn or error")
+	}
+	if c.NATSReplicas < 1 || c.NATSReplicas > 5 {
+		errs = append(errs, "nats-replicas must be 1 to 5")
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("config: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// HasRole reports whether this process runs the named component.
+func (c *Config) HasRole(name string) bool {
+	for _, r := range strings.Split(c.Roles, ",") {
+		if r = strings.TrimSpace(r); r == "all" || r == name {
+			return true
+		}
+	}
+	return false
+}
+
+// SQLitePath is the SQLite database file in the data directory.
+func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "vngov.db") }
+
+// NATSDir is the embedded NATS server's store directory.
+func (c *Config) NATSDir() string { return filepath.Join(c.DataDir, "nats") }
+
+// WriteTable prints the settings as a Markdown table.
+func WriteTable(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	fmt.Fprintln(tw, "| flag\t| environment\t| default\t| meaning\t|")
+	fmt.Fprintln(tw, "|---\t|---\t|---\t|---\t|")
+	for _, s := range Settings() {
+		env := "`" + s.Env + "`"
+		if s.Secret {
+			env += " / `" + s.Env + "_FILE`"
+		}
+		def := s.Default
+		if def == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(tw, "| `--%s`\t| %s\t| `%s`\t| %s\t|\n", s.Flag, env, def, s.Usage)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,122 @@
+// Package kernel assembles the shared platform for a process: the store,
+// the bus and its relay, metrics, health checks and the admin credential,
+// and defines the lifecycle every component follows so that `serve` and
+// `demo` can run any set of components.
+package kernel
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/vngov/vngov/internal/platform/audit"
+	"github.com/vngov/vngov/internal/platform/authn"
+	"github.com/vngov/vngov/internal/platform/bus"
+	"github.com/vngov/vngov/internal/platform/config"
+	"github.com/vngov/vngov/internal/platform/store"
+	"github.com/vngov/vngov/internal/platform/web"
+)
+
+// Component is one framework component as a process runs it.
+type Component interface {
+	// Name is the role name: "catalog", "exchange", ...
+	Name() string
+	// Migrations are the component's numbered SQL migrations.
+	Migrations() fs.FS
+	// Start prepares the component (seed data, subscriptions) once its
+	// tables exist. It must return promptly; background work stops with ctx.
+	Start(ctx context.Context) error
+	// Routes mounts the component's HTTP handlers.
+	Routes(mux *http.ServeMux)
+}
+
+// Kernel is the shared platform of one process.
+type Kernel struct {
+	Config  *config.Config
+	Log     *slog.Logger
+	DB      *store.DB
+	Bus     *bus.Bus
+	Relay   *bus.Relay
+	Metrics *web.Metrics
+	Health  *web.Health
+	// Admin verifies administrative credentials.
+	Admin authn.Verifier
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Open opens the store and the bus that cfg names, migrates the platform's
+// own tables and starts the outbox relay.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Kernel, error) {
+	db, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, Path: cfg.SQLitePath(), Synchronous: cfg.SQLiteSync})
+	if err != nil {
+		return nil, err
+	}
+	for name, m := range map[string]fs.FS{"bus": bus.Migrations(), "audit": audit.Migrations()} {
+		if err := db.Migrate(ctx, name, m); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	b, err := bus.Open(ctx, bus.Config{URL: cfg.NATSURL, Dir: cfg.NATSDir(), Replicas: cfg.NATSReplicas, Name: "vngov"}, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	k := &Kernel{
+		Config:  cfg,
+		Log:     log,
+		DB:      db,
+		Bus:     b,
+		Relay:   bus.NewRelay(db, b, log),
+		Metrics: web.NewMetrics(),
+		Admin:   authn.NewStaticToken(cfg.AdminToken, "admin-token", authn.RoleCatalogAdmin),
+	}
+	k.Health = web.NewHealth(k.Metrics)
+	k.Health.AddCheck("store", db.Ping)
+	k.Health.AddCheck("bus", b.Ready)
+	rctx, cancel := context.WithCancel(context.Background())
+	k.cancel = cancel
+	k.Go(func() { k.Relay.Run(rctx) })
+	return k, nil
+}
+
+// Go runs fn in the background until Close.
+func (k *Kernel) Go(fn func()) {
+	k.wg.Add(1)
+	go func() {
+		defer k.wg.Done()
+		fn()
+	}()
+}
+
+// Start migrates and starts each component.
+func (k *Kernel) Start(ctx context.Context, cs ...Component) error {
+	for _, c := range cs {
+		if err := k.DB.Migrate(ctx, c.Name(), c.Migrations()); err != nil {
+			return err
+		}
+		if err := c.Start(ctx); err != nil {
+			return fmt.Errorf("%s: start: %w", c.Name(), err)
+		}
+	}
+	return nil
+}
+
+// Handler returns mux wrapped in the platform middleware for component.
+func (k *Kernel) Handler(component string, mux http.Handler) http.Handler {
+	return web.Wrap(mux, web.Options{Logger: k.Log, Component: component, Metrics: k.Metrics, CrossOrigin: true, TrustProxy: k.Config.TrustProxy})
+}
+
+// Close stops the relay (after one last pass) and closes the bus and store.
+func (k *Kernel) Close() {
+	k.cancel()
+	k.wg.Wait()
+	k.Relay.Once(context.Background())
+	k.Bus.Close()
+	k.DB.Close()
+}
