@@ -48,6 +48,7 @@ type Item struct {
 	Version    int            `json:"version"` // the list version that introduced this row
 
 	search string // folded name, other names and code, for search
+	folded string // folded name, for ranking
 }
 
 // Successor is an item that took over (all or part of) a retired item.

@@ -113,6 +113,7 @@ func (s *Service) snapshot(ctx context.Context, list string) (*snapshot, error) 
 	for i := range rows {
 		it := &rows[i]
 		it.search = searchText(it)
+		it.folded = vntext.Fold(it.Name)
 		sn.items[i] = it
 		sn.byCode[it.Code] = append(sn.byCode[it.Code], it)
 	}
@@ -282,7 +283,7 @@ func (sn *snapshot) filter(day, parent, level, q string) []*Item {
 // then names ending with it ("ha noi" finds "Thành phố Hà Nội" before
 // "Phường Hà Nội Mới"), then names containing it, then the rest.
 func rank(it *Item, q, folded string) int {
-	name := vntext.Fold(it.Name)
+	name := it.folded
 	switch {
 	case strings.EqualFold(it.Code, strings.TrimSpace(q)):
 		return 0

@@ -190,6 +190,11 @@ func (r *Relay) prune(ctx context.Context) {
 	}
 }
 
+// InjectCrash makes every later batch fail after JetStream acknowledged it
+// and before the rows are marked published, as a process killed at that
+// instant would. It exists for crash tests of components; nil removes it.
+func (r *Relay) InjectCrash(fn func() error) { r.afterPublish = fn }
+
 // Pending counts outbox rows not yet published, for metrics and tests.
 func Pending(ctx context.Context, q store.Querier) (int, error) {
 	var n int

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vngov/vngov/internal/platform/audit"
+	"github.com/vngov/vngov/internal/platform/store"
+	"github.com/vngov/vngov/internal/platform/store/storetest"
+)
+
+var bin string
+
+// TestMain builds the real binary once; the tests run it as a user would.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "vngov-cmd-test-")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "vngov")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build vngov: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func run(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), code
+}
+
+// TestAuditVerifyNamesTheAlteredRow writes an audit trail, alters one row,
+// and expects `vngov audit verify` to name it, on both databases.
+func TestAuditVerifyNamesTheAlteredRow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, _ *store.DB) {
+		ctx := context.Background()
+		var args []string
+		var db *store.DB
+		var err error
+		if strings.HasSuffix(t.Name(), "postgres") {
+			u, _ := storetest.SchemaURL(t)
+			args = []string{"--database-url", u}
+			db, err = store.Open(ctx, store.Config{URL: u})
+		} else {
+			dir := t.TempDir()
+			args = []string{"--data-dir", dir}
+			db, err = store.Open(ctx, store.Config{Path: filepath.Join(dir, "vngov.db")})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.Migrate(ctx, "audit", audit.Migrations()); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 5; i++ {
+			audit.Record(ctx, db, audit.Entry{Actor: "clerk", Action: "catalog.publish", Object: fmt.Sprintf("catalog/x%d", i)})
+		}
+		out, code := run(t, append([]string{"audit", "verify"}, args...)...)
+		if code != 0 || !strings.Contains(out, "intact: 5 rows") {
+			t.Fatalf("intact trail: exit %d: %s", code, out)
+		}
+		if _, err := db.Exec(ctx, "UPDATE audit_log SET object = 'catalog/forged' WHERE seq = 3"); err != nil {
+			t.Fatal(err)
+		}
+		out, code = run(t, append([]string{"audit", "verify"}, args...)...)
+		if code != 3 || !strings.Contains(out, "BROKEN at row 3") {
+			t.Fatalf("altered trail: exit %d: %s", code, out)
+		}
+	})
+}
+
+func TestUsageErrors(t *testing.T) {
+	if out, code := run(t, "frobnicate"); code != 2 || !strings.Contains(out, "unknown command") {
+		t.Fatalf("unknown command: %d %s", code, out)
+	}
+	if out, code := run(t, "serve", "--database-url", "mysql://x"); code != 1 || !strings.Contains(out, "postgres://") {
+		t.Fatalf("bad database url: %d %s", code, out)
+	}
+	if out, code := run(t, "help", "config"); code != 0 || !strings.Contains(out, "VNGOV_DATABASE_URL") {
+		t.Fatalf("help config: %d %s", code, out)
+	}
+}
+
+// TestDemoContract starts `vngov demo`, runs every example it writes to
+// endpoints.json, stops it with Ctrl-C, and starts it again on the same
+// data: same endpoints, data kept, nothing seeded twice.
+func TestDemoContract(t *testing.T) {
+	dir := t.TempDir()
+	base := 20000 + rand.IntN(30000)
+	start := func() (*exec.Cmd, map[string]any) {
+		cmd := exec.Command(bin, "demo", "--data-dir", dir, "--port-base", fmt.Sprint(base))
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		os.Remove(filepath.Join(dir, "endpoints.json"))
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Now().Before(deadline) {
+			b, err := os.ReadFile(filepath.Join(dir, "endpoints.json"))
+			if err == nil {
+				var ep map[string]any
+				if json.Unmarshal(b, &ep) == nil {
+					return cmd, ep
+				}
+			}
+			if cmd.ProcessState != nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		cmd.Process.Kill()
+		t.Fatalf("demo did not write endpoints.json:\n%s", out.String())
+		return nil, nil
+	}
+	stop := func(cmd *exec.Cmd) {
+		cmd.Process.Signal(syscall.SIGINT)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("demo did not stop cleanly: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Fatal("demo did not stop within 30s of Ctrl-C")
+		}
+	}
+
+	cmd, ep := start()
+	if ep["instance"] != "VN-DEMO" || ep["catalog"] != fmt.Sprintf("http://127.0.0.1:%d", base+3) {
+		stop(cmd)
+		t.Fatalf("endpoints: %v", ep)
+	}
+	examples := ep["examples"].(map[string]any)
+	for _, name := range []string{"catalog-provinces", "catalog-search", "catalog-translate"} {
+		ex, ok := examples[name].(map[string]any)
+		if !ok {
+			t.Errorf("example %s missing", name)
+			continue
+		}
+		resp, err := http.Get(ex["url"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: %d %s", name, resp.StatusCode, body)
+		}
+		switch name {
+		case "catalog-provinces":
+			if !strings.Contains(string(body), `"total":34`) {
+				t.Errorf("%s: %.200s", name, body)
+			}
+		case "catalog-search":
+			if !strings.Contains(string(body), "Thành phố Hà Nội") {
+				t.Errorf("%s: %.200s", name, body)
+			}
+		case "catalog-translate":
+			if !strings.Contains(string(body), `"code":"00004"`) {
+				t.Errorf("%s: %.300s", name, body)
+			}
+		}
+	}
+	var acc map[string]map[string]string
+	b, _ := os.ReadFile(filepath.Join(dir, "demo-accounts.json"))
+	json.Unmarshal(b, &acc)
+	token := acc["admin"]["token"]
+	req, _ := http.NewRequest("POST", ep["catalog"].(string)+"/catalog/v1/lists", strings.NewReader(`{"code":"demo-list","name":"Danh mục thử","owner_agency":"000.00.00.G22"}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("admin write with the demo token: %v %v", resp.Status, err)
+	}
+	resp.Body.Close()
+	stop(cmd)
+
+	cmd, ep2 := start()
+	defer stop(cmd)
+	if fmt.Sprint(ep2) != fmt.Sprint(ep) {
+		t.Errorf("endpoints changed across restart:\n%v\n%v", ep, ep2)
+	}
+	resp, err = http.Get(ep2["catalog"].(string) + "/catalog/v1/lists/demo-list")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("data written before the restart is gone: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	resp, _ = http.Get(ep2["catalog"].(string) + "/catalog/v1/lists/admin-units/versions")
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"total":1`) {
+		t.Errorf("seeded twice: %s", body)
+	}
+	resp, _ = http.Get(ep2["catalog"].(string) + "/readyz")
+	if resp.StatusCode != 200 {
+		t.Errorf("readyz: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+}
