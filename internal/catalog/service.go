@@ -394,17 +394,23 @@ func (s *Service) Translate(ctx context.Context, list, code, at string) (Transla
 			if succ.Type == "partial" {
 				t = "partial"
 			}
-			var next *Item
+			// A successor in force on the day ends the walk; only when none
+			// is does a later retirement of the successor lead further.
+			var next, retiredNext *Item
 			for _, cand := range sn.byCode[succ.Code] {
-				if cand.ValidAt(at) {
+				switch {
+				case cand.ValidAt(at):
 					next = cand
-				} else if next == nil && cand.ValidTo != "" && cand.ValidTo < at && len(cand.ReplacedBy) > 0 && depth < 10 && cand != it {
-					walk(cand, t, depth+1)
+				case cand != it && cand.ValidTo != "" && cand.ValidTo < at && len(cand.ReplacedBy) > 0 && cand.ValidFrom >= it.ValidFrom:
+					retiredNext = cand
 				}
 			}
-			if next != nil && !seen[next.Code] {
+			switch {
+			case next != nil && !seen[next.Code]:
 				seen[next.Code] = true
 				tr.To = append(tr.To, Target{Item: *next, Type: t})
+			case next == nil && retiredNext != nil && depth < 10:
+				walk(retiredNext, t, depth+1)
 			}
 		}
 	}

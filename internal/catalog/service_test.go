@@ -124,6 +124,12 @@ func TestTranslateOldCommune(t *testing.T) {
 	if len(tr.To) < 2 || tr.To[0].Type != "partial" {
 		t.Fatalf("00016: %+v", tr)
 	}
+	// A whole commune that went into a unit whose code an old commune also
+	// had: the walk stops at today's unit.
+	tr, _ = s.Translate(ctx, "admin-units", "00031", "")
+	if len(tr.To) != 1 || tr.To[0].Code != "00025" || tr.To[0].Type != "full" {
+		t.Fatalf("00031: %+v", tr.To)
+	}
 	// Before the merger the old code is current.
 	tr, _ = s.Translate(ctx, "admin-units", "00013", "2025-06-01")
 	if !tr.Current {
