@@ -16,7 +16,8 @@ import (
 
 // Role names used across components.
 const (
-	RoleCatalogAdmin = "catalog-admin"
+	RoleCatalogAdmin  = "catalog-admin"
+	RoleExchangeAdmin = "exchange-admin"
 )
 
 // Principal is an authenticated caller.

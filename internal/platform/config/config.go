@@ -29,6 +29,12 @@ type Config struct {
 	AdminToken   string
 	LogLevel     string
 	TrustProxy   bool
+	PublicURL    string
+	TrustAnchor  string
+	GatewayID    string
+	GatewayName  string
+	GatewayIS    string
+	GatewayPeer  string
 }
 
 // Setting describes one setting.
@@ -54,6 +60,12 @@ func Settings() []Setting {
 		{"instance", "VNGOV_INSTANCE", "VN", false, "Exchange instance identifier (VN in production, e.g. VN-TEST elsewhere).", func(c *Config) any { return &c.Instance }},
 		{"admin-token", "VNGOV_ADMIN_TOKEN", "", true, "Bearer token for administrative APIs until the identity provider issues credentials. Empty: administrative writes are refused.", func(c *Config) any { return &c.AdminToken }},
 		{"log-level", "VNGOV_LOG_LEVEL", "info", false, "Log level: debug, info, warn, error.", func(c *Config) any { return &c.LogLevel }},
+		{"public-url", "VNGOV_PUBLIC_URL", "", false, "URL at which other nodes reach this one (the hub's address in its trust anchor). Empty: http://<listen>.", func(c *Config) any { return &c.PublicURL }},
+		{"trust-anchor", "VNGOV_TRUST_ANCHOR", "", false, "Exchange trust anchor file (from the hub: hub/trust-anchor.json). Empty: the hub's own, when this process runs the hub.", func(c *Config) any { return &c.TrustAnchor }},
+		{"gateway-id", "VNGOV_GATEWAY_ID", "", false, "This gateway's identifier CLASS/MEMBER/SERVERCODE, as registered at the hub (role gateway).", func(c *Config) any { return &c.GatewayID }},
+		{"gateway-name", "VNGOV_GATEWAY_NAME", "", false, "A name for this gateway in logs and pages.", func(c *Config) any { return &c.GatewayName }},
+		{"gateway-client-listen", "VNGOV_GATEWAY_CLIENT_LISTEN", "127.0.0.1:8110", false, "Address where the agency's information systems call the gateway (plain HTTP; keep it on loopback or a private network).", func(c *Config) any { return &c.GatewayIS }},
+		{"gateway-listen", "VNGOV_GATEWAY_LISTEN", "0.0.0.0:8443", false, "Address of the gateway's provider side, where other gateways connect with mutual TLS.", func(c *Config) any { return &c.GatewayPeer }},
 		{"trust-proxy", "VNGOV_TRUST_PROXY", "false", false, "Trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy in front of vngov.", func(c *Config) any { return &c.TrustProxy }},
 	}
 }

@@ -45,9 +45,14 @@ type Kernel struct {
 	// Admin verifies administrative credentials.
 	Admin authn.Verifier
 
+	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
+
+// Context lives until Close: background work of components uses it, so
+// that Close can stop it.
+func (k *Kernel) Context() context.Context { return k.ctx }
 
 // Open opens the store and the bus that cfg names, migrates the platform's
 // own tables and starts the outbox relay.
@@ -74,14 +79,13 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Kernel, e
 		Bus:     b,
 		Relay:   bus.NewRelay(db, b, log),
 		Metrics: web.NewMetrics(),
-		Admin:   authn.NewStaticToken(cfg.AdminToken, "admin-token", authn.RoleCatalogAdmin),
+		Admin:   authn.NewStaticToken(cfg.AdminToken, "admin-token", authn.RoleCatalogAdmin, authn.RoleExchangeAdmin),
 	}
 	k.Health = web.NewHealth(k.Metrics)
 	k.Health.AddCheck("store", db.Ping)
 	k.Health.AddCheck("bus", b.Ready)
-	rctx, cancel := context.WithCancel(context.Background())
-	k.cancel = cancel
-	k.Go(func() { k.Relay.Run(rctx) })
+	k.ctx, k.cancel = context.WithCancel(context.Background())
+	k.Go(func() { k.Relay.Run(k.ctx) })
 	return k, nil
 }
 
@@ -94,13 +98,17 @@ func (k *Kernel) Go(fn func()) {
 	}()
 }
 
-// Start migrates and starts each component.
+// Start migrates and starts each component. Components' background work
+// runs until Close, whatever ctx does; ctx bounds only the start itself.
 func (k *Kernel) Start(ctx context.Context, cs ...Component) error {
 	for _, c := range cs {
 		if err := k.DB.Migrate(ctx, c.Name(), c.Migrations()); err != nil {
 			return err
 		}
-		if err := c.Start(ctx); err != nil {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := c.Start(k.ctx); err != nil {
 			return fmt.Errorf("%s: start: %w", c.Name(), err)
 		}
 	}
