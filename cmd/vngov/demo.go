@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vngov/vngov/internal/exchange"
 	"github.com/vngov/vngov/internal/platform/kernel"
 	"github.com/vngov/vngov/internal/platform/web"
 )
@@ -53,6 +54,8 @@ func runDemo(ctx context.Context, args []string) error {
 	if cfg.Instance == "VN" {
 		cfg.Instance = "VN-DEMO"
 	}
+	hubURL := fmt.Sprintf("http://127.0.0.1:%d", *portBase+portHub)
+	cfg.PublicURL = hubURL
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err
 	}
@@ -76,7 +79,8 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 
 	host := "127.0.0.1"
-	ports := map[string]int{"catalog": portCatalog}
+	ports := map[string]int{"catalog": portCatalog, "exchange": portHub}
+	keys := map[string]string{"catalog": "catalog", "exchange": "hub"}
 	endpoints := map[string]any{"instance": cfg.Instance}
 	var servers []*web.Server
 	defer func() {
@@ -103,10 +107,24 @@ func runDemo(ctx context.Context, args []string) error {
 			return err
 		}
 		servers = append(servers, srv)
-		endpoints[c.Name()] = "http://" + srv.Addr()
+		endpoints[keys[c.Name()]] = "http://" + srv.Addr()
 	}
 	catalogURL, _ := endpoints["catalog"].(string)
 	examples := map[string]Example{}
+	for _, c := range cs {
+		if ex, ok := c.(*exchange.Component); ok {
+			res, err := ex.RunDemo(k.Context(), exchange.DemoOptions{PortBase: *portBase, CatalogURL: catalogURL, Dir: filepath.Join(cfg.DataDir, "exchange", "gateways")})
+			if err != nil {
+				return err
+			}
+			gws := map[string]map[string]string{}
+			for member, g := range res.Gateways {
+				gws[member] = map[string]string{"client": "http://" + g.ClientAddr, "name": res.Names[member]}
+			}
+			endpoints["gateways"] = gws
+			exchangeExamples(examples, cfg.Instance, gws)
+		}
+	}
 	if catalogURL != "" {
 		examples["catalog-provinces"] = Example{Method: "GET", URL: catalogURL + "/catalog/v1/lists/admin-units/items?level=province&limit=100", Headers: map[string]string{}, About: "the 34 provinces and cities in force today"}
 		examples["catalog-search"] = Example{Method: "GET", URL: catalogURL + "/catalog/v1/lists/admin-units/items?q=ha%20noi", Headers: map[string]string{}, About: "search without diacritics: 'ha noi' finds Thành phố Hà Nội"}
@@ -173,6 +191,18 @@ func printDemo(dir string, endpoints map[string]any, examples map[string]Example
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		if gws, ok := endpoints[k].(map[string]map[string]string); ok {
+			fmt.Printf("  %-10s\n", k)
+			var ms []string
+			for m := range gws {
+				ms = append(ms, m)
+			}
+			sort.Strings(ms)
+			for _, m := range ms {
+				fmt.Printf("    %-28s %s  %s\n", m, gws[m]["client"], gws[m]["name"])
+			}
+			continue
+		}
 		fmt.Printf("  %-10s %v\n", k, endpoints[k])
 	}
 	if u, ok := endpoints["catalog"].(string); ok {
@@ -193,4 +223,24 @@ func printDemo(dir string, endpoints map[string]any, examples map[string]Example
 		fmt.Println()
 	}
 	fmt.Println("\nPress Ctrl-C to stop.")
+}
+
+// exchangeExamples adds the exchange's named examples: calls from Hà Nội's
+// one-stop system through its gateway.
+func exchangeExamples(ex map[string]Example, inst string, gws map[string]map[string]string) {
+	hn := gws[inst+"/GOV/"+exchange.DemoHanoi]
+	if hn == nil {
+		return
+	}
+	client := inst + "/GOV/" + exchange.DemoHanoi + "/MOTCUA"
+	mps := "/r1/" + inst + "/GOV/" + exchange.DemoMPS + "/CSDLQGDC"
+	purpose := map[string]string{"X-Road-Client": client, "X-Road-UserId": "VN001089012345", "X-Road-Issue": "000.00.92.H26-261123-0001"}
+	ex["exchange-call"] = Example{Method: "GET", URL: hn["client"] + mps + "/xacminh-cccd/personal-ids/001089012345", Headers: purpose,
+		About: "Hà Nội's one-stop system asks the Ministry of Public Security, through both gateways (mutual TLS, message log), to check a personal ID number; answers 200 with X-Road-Id and X-Road-Request-Hash"}
+	ex["exchange-denied"] = Example{Method: "GET", URL: hn["client"] + mps + "/thong-ke-noi-bo/stats", Headers: map[string]string{"X-Road-Client": client},
+		About: "a service the Ministry has not opened to Hà Nội: Server.ServerProxy.AccessDenied"}
+	ex["exchange-list-methods"] = Example{Method: "GET", URL: hn["client"] + mps + "/listMethods", Headers: map[string]string{"X-Road-Client": client},
+		About: "the metadata service: the Ministry's services on the population registry subsystem"}
+	ex["exchange-centralized"] = Example{Method: "GET", URL: hn["client"] + "/r1/" + inst + "/GOV/" + exchange.DemoGovOffice + "/DANHMUC/danhmuc/lists/admin-units/items?level=province&limit=5", Headers: map[string]string{"X-Road-Client": client},
+		About: "centralized mode: the shared catalogs, hosted at the national data centre behind the hub's own gateway"}
 }

@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/vngov/vngov/internal/catalog"
+	"github.com/vngov/vngov/internal/exchange"
 	"github.com/vngov/vngov/internal/platform/config"
 	"github.com/vngov/vngov/internal/platform/kernel"
 )
@@ -134,10 +135,11 @@ func components(k *kernel.Kernel) ([]kernel.Component, error) {
 	}
 	all := []ctor{
 		{"catalog", func(k *kernel.Kernel) (kernel.Component, error) { return catalog.NewComponent(k) }},
+		{"exchange", func(k *kernel.Kernel) (kernel.Component, error) { return exchange.NewComponent(k) }},
 	}
 	var out []kernel.Component
 	for _, c := range all {
-		if !k.Config.HasRole(c.name) {
+		if !k.Config.HasRole(c.name) && !(c.name == "exchange" && (k.Config.HasRole("hub") || k.Config.HasRole("gateway"))) {
 			continue
 		}
 		comp, err := c.new(k)
@@ -147,7 +149,7 @@ func components(k *kernel.Kernel) ([]kernel.Component, error) {
 		out = append(out, comp)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no component matches --roles=%q (known: catalog)", k.Config.Roles)
+		return nil, fmt.Errorf("no component matches --roles=%q (known: catalog, hub, gateway)", k.Config.Roles)
 	}
 	return out, nil
 }
