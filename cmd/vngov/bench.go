@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"time"
 
 	"github.com/vngov/vngov/internal/catalog"
+	"github.com/vngov/vngov/internal/exchange"
 	"github.com/vngov/vngov/internal/platform/loadgen"
 )
 
@@ -16,7 +18,8 @@ import (
 type benchArea func(ctx context.Context, opt loadgen.Options) (string, error)
 
 var benches = map[string]benchArea{
-	"catalog": catalog.Bench,
+	"catalog":  catalog.Bench,
+	"exchange": exchange.Bench,
 }
 
 func benchAreas() []string {
@@ -38,8 +41,20 @@ func runBench(ctx context.Context, args []string) error {
 	fs.DurationVar(&opt.Duration, "duration", 10*time.Second, "how long each measured phase runs")
 	fs.IntVar(&opt.Concurrency, "concurrency", 32, "concurrent clients")
 	fs.StringVar(&opt.DatabaseURL, "database-url", os.Getenv("VNGOV_DATABASE_URL"), "PostgreSQL URL to measure on (empty: SQLite)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	names := []string{area}
 	if area == "all" {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -109,7 +108,10 @@ func (g *Gateway) serveProvider(w http.ResponseWriter, r *http.Request) {
 	}
 	// The backend gets the normalised path that the access check saw, so
 	// that "..", "%2e%2e" or "//" cannot reach what the right does not cover.
-	target := strings.TrimRight(entry.BackendURL, "/") + escapePath(path, rest != "")
+	target := strings.TrimRight(entry.BackendURL, "/")
+	if rest != "" {
+		target += xroad.EscapePath(path)
+	}
 	if r.URL.RawQuery != "" {
 		target += "?" + r.URL.RawQuery
 	}
@@ -160,19 +162,6 @@ func (g *Gateway) serveProvider(w http.ResponseWriter, r *http.Request) {
 		resp.Header.Del(k)
 	}
 	g.relay(w, r, side, resp, rec, entry.LogBodies)
-}
-
-// escapePath percent-encodes each segment of a normalised path; an empty
-// remainder stays empty so the backend URL is called as registered.
-func escapePath(path string, present bool) string {
-	if !present {
-		return ""
-	}
-	segs := strings.Split(path, "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	return strings.Join(segs, "/")
 }
 
 // allowed reports whether client (or one of its groups) holds a right on
