@@ -35,6 +35,7 @@ type Component struct {
 	Hub      *Hub
 	Services *Services
 	metrics  *gatewayMetrics
+	pages    *Pages
 
 	mu       sync.Mutex
 	gateways map[string]*RunningGateway
@@ -53,7 +54,13 @@ type RunningGateway struct {
 
 // NewComponent returns the exchange component on k.
 func NewComponent(k *kernel.Kernel) (*Component, error) {
-	return &Component{k: k, Services: NewServices(k.DB), metrics: newGatewayMetrics(k.Metrics.Registry()), gateways: map[string]*RunningGateway{}}, nil
+	c := &Component{k: k, Services: NewServices(k.DB), metrics: newGatewayMetrics(k.Metrics.Registry()), gateways: map[string]*RunningGateway{}}
+	pages, err := NewPages(c)
+	if err != nil {
+		return nil, err
+	}
+	c.pages = pages
+	return c, nil
 }
 
 // Name is the role family name.
@@ -124,6 +131,7 @@ func (c *Component) Routes(mux *http.ServeMux) {
 		c.Hub.Routes(mux)
 	}
 	c.adminRoutes(mux)
+	c.pages.Routes(mux)
 }
 
 // GatewaySpec says how to start a gateway.
@@ -168,7 +176,8 @@ func (c *Component) StartGateway(ctx context.Context, spec GatewaySpec) (*Runnin
 	if stamper == nil {
 		stamper = &remoteStamper{url: strings.TrimRight(anchor.HubURL, "/") + "/hub/v1/timestamp", client: &http.Client{Timeout: 10 * time.Second}}
 	}
-	mlog, err := msglog.Open(c.k.DB, spec.ID, key, cert, stamper, msglog.Options{})
+	mlog, err := msglog.Open(c.k.DB, spec.ID, key, cert, stamper, msglog.Options{Retention: c.k.Config.LogRetention,
+		ArchiveDir: filepath.Join(c.k.Config.DataDir, "msglog-archive"), CA: ca, Logger: c.k.Log})
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vngov/vngov/internal/platform/pki"
@@ -293,7 +294,8 @@ func (l *Log) ArchivePath(day time.Time) string {
 
 // ArchiveDay writes the archive of day to ArchivePath(day), unless an
 // archive there already holds all of the day's sealed batches, and returns
-// its path.
+// its path. It never overwrites an archive of batches the store no longer
+// holds: the rest of such a day goes to <day>-<first batch>.zip.
 func (l *Log) ArchiveDay(ctx context.Context, day time.Time) (string, error) {
 	path, _, err := l.archiveDay(ctx, day)
 	return path, err
@@ -305,13 +307,23 @@ func (l *Log) archiveDay(ctx context.Context, day time.Time) (string, *manifest,
 	}
 	path := l.ArchivePath(day)
 	start := dayStart(day)
-	var last int64
-	if err := l.db.QueryRow(ctx, "SELECT COALESCE(MAX(batch_no), 0) FROM msglog_batch WHERE gateway = ? AND at >= ? AND at < ?",
-		l.gateway, start.UnixMicro(), start.AddDate(0, 0, 1).UnixMicro()).Scan(&last); err != nil {
+	var first, last int64
+	if err := l.db.QueryRow(ctx, "SELECT COALESCE(MIN(batch_no), 0), COALESCE(MAX(batch_no), 0) FROM msglog_batch WHERE gateway = ? AND at >= ? AND at < ?",
+		l.gateway, start.UnixMicro(), start.AddDate(0, 0, 1).UnixMicro()).Scan(&first, &last); err != nil {
 		return "", nil, fmt.Errorf("msglog: archive: %w", err)
 	}
-	if m, err := readManifestFile(path); err == nil && m.LastBatch >= last {
-		return path, m, nil
+	if m, err := readManifestFile(path); err == nil {
+		if m.LastBatch >= last {
+			return path, m, nil
+		}
+		if m.Batches > 0 && first > m.FirstBatch {
+			// The file holds batches the store no longer has: keep it, and
+			// put the rest of the day beside it.
+			path = strings.TrimSuffix(path, ".zip") + "-" + strconv.FormatInt(first, 10) + ".zip"
+			if m, err := readManifestFile(path); err == nil && m.LastBatch >= last {
+				return path, m, nil
+			}
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return "", nil, fmt.Errorf("msglog: archive: %w", err)

@@ -258,3 +258,40 @@ func TestRetentionArchivesThenPrunes(t *testing.T) {
 		}
 	})
 }
+
+// TestPruneKeepsEarlierArchivesOfADay prunes a day, then (the clock having
+// been wrong, say) sees more batches for it: they go to a second archive
+// beside the first, which is not overwritten.
+func TestPruneKeepsEarlierArchivesOfADay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		migrate(t, db)
+		h := newHub(t)
+		l := h.start(t, db, "gw1", msglog.Options{BatchInterval: time.Hour, Retention: 1, ArchiveDir: t.TempDir(), CA: h.ca.Cert})
+		appendAt(t, l, 0, 3, noonOn(0))
+		later := time.Now().AddDate(0, 0, 5)
+		if err := l.Prune(ctx, later); err != nil {
+			t.Fatal(err)
+		}
+		first, err := os.ReadFile(l.ArchivePath(noonOn(0)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		appendAt(t, l, 3, 2, noonOn(0))
+		if err := l.Prune(ctx, later); err != nil {
+			t.Fatal(err)
+		}
+		again, _ := os.ReadFile(l.ArchivePath(noonOn(0)))
+		if !bytes.Equal(first, again) {
+			t.Fatal("the day's first archive was overwritten")
+		}
+		second, err := os.ReadFile(strings.TrimSuffix(l.ArchivePath(noonOn(0)), ".zip") + "-2.zip")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r1, r2 := verifyZip(t, first, h), verifyZip(t, second, h)
+		if !r1.OK || r1.Records != 3 || !r2.OK || r2.Records != 2 || r2.Anchor != r1.Head {
+			t.Fatalf("archives: %+v %+v", r1, r2)
+		}
+	})
+}

@@ -37,7 +37,7 @@ func TestRehashedChainIsCaughtByTheSignedRoot(t *testing.T) {
 		if err := l.Close(); err != nil {
 			t.Fatal(err)
 		}
-		recs, err := readRecords(ctx, db, "gw1", 0, 0)
+		recs, err := readRecords(ctx, db, "gw1", 0, 100)
 		if err != nil || len(recs) != 10 {
 			t.Fatal(len(recs), err)
 		}

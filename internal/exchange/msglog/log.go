@@ -22,6 +22,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"log/slog"
 	"math/bits"
@@ -151,6 +152,11 @@ type Log struct {
 	// The chain head; owned by the writer goroutine once started.
 	headSeq  int64
 	headHash []byte
+	// shared is set once another writer for the gateway shows itself; the
+	// head is then read inside each commit, under the PostgreSQL advisory
+	// lock lockKey.
+	shared  bool
+	lockKey int64
 
 	committed atomic.Int64 // last committed seq
 	sealed    atomic.Int64 // last sealed seq
@@ -197,6 +203,9 @@ func Open(db *store.DB, gateway string, key crypto.Signer, cert *x509.Certificat
 		kick:       make(chan struct{}, 1),
 		sealerDone: make(chan struct{}),
 	}
+	h := fnv.New64a()
+	h.Write([]byte("vngov-msglog|" + gateway))
+	l.lockKey = int64(h.Sum64())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := l.loadHead(ctx); err != nil {
@@ -208,35 +217,44 @@ func Open(db *store.DB, gateway string, key crypto.Signer, cert *x509.Certificat
 // Gateway is the gateway whose log this is.
 func (l *Log) Gateway() string { return l.gateway }
 
-// loadHead finds where the chain stands: the last record, or the last
-// sealed batch or prune point if they reach further (the records after them
-// were lost; the chain resumes from the signed root, and Verify reports the
-// missing records).
+// loadHead sets the in-memory head from the store.
 func (l *Log) loadHead(ctx context.Context) error {
-	seq, hash := int64(0), genesis
-	err := l.db.QueryRow(ctx, "SELECT seq, hash FROM msglog_record WHERE gateway = ? ORDER BY seq DESC LIMIT 1", l.gateway).Scan(&seq, &hash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("msglog: read chain head: %w", err)
-	}
-	sealed, err := lastSealed(ctx, l.db, l.gateway)
+	seq, hash, sealed, err := readHead(ctx, l.db, l.gateway)
 	if err != nil {
 		return err
+	}
+	l.headSeq, l.headHash = seq, hash
+	l.committed.Store(seq)
+	l.sealed.Store(sealed)
+	return nil
+}
+
+// readHead finds where the chain stands: the last record, or the last
+// sealed batch or prune point if they reach further (the records after them
+// were lost; the chain resumes from the signed root, and Verify reports the
+// missing records). It also returns the last sealed seq.
+func readHead(ctx context.Context, q store.Querier, gateway string) (int64, []byte, int64, error) {
+	seq, hash := int64(0), genesis
+	err := q.QueryRow(ctx, "SELECT seq, hash FROM msglog_record WHERE gateway = ? ORDER BY seq DESC LIMIT 1", gateway).Scan(&seq, &hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, 0, fmt.Errorf("msglog: read chain head: %w", err)
+	}
+	sealed, err := lastSealed(ctx, q, gateway)
+	if err != nil {
+		return 0, nil, 0, err
 	}
 	if sealed.LastSeq > seq {
 		seq, hash = sealed.LastSeq, sealed.Root
 	}
 	h, err := hex.DecodeString(hash)
 	if err != nil || len(h) != sha256.Size {
-		return fmt.Errorf("msglog: chain head %d has a malformed hash %q", seq, hash)
+		return 0, nil, 0, fmt.Errorf("msglog: chain head %d has a malformed hash %q", seq, hash)
 	}
-	l.headSeq, l.headHash = seq, h
-	l.committed.Store(seq)
-	l.sealed.Store(sealed.LastSeq)
-	return nil
+	return seq, h, sealed.LastSeq, nil
 }
 
-// Start runs the writer, which commits appended records, and the sealer,
-// which batches, signs and timestamps them (and prunes, with Retention).
+// Start runs the writer, which commits appended records, the sealer, which
+// batches, signs and timestamps them, and, with Retention, the pruner.
 // Cancelling ctx stops both at once without flushing, as a crash would;
 // Close stops them in order.
 func (l *Log) Start(ctx context.Context) {
@@ -249,7 +267,15 @@ func (l *Log) Start(ctx context.Context) {
 	sctx, cancel := context.WithCancel(ctx)
 	l.stopSeal = cancel
 	go l.write(ctx)
-	go l.sealLoop(sctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { l.sealLoop(sctx) })
+	if l.opts.Retention > 0 {
+		wg.Go(func() { l.pruneLoop(sctx) })
+	}
+	go func() {
+		wg.Wait()
+		close(l.sealerDone)
+	}()
 }
 
 // Append records rec and returns once it is committed. Many Appends run
@@ -412,16 +438,33 @@ func (l *Log) commit(ctx context.Context, group []*pending) error {
 	}
 	var buf []byte
 	for attempt := 0; ; attempt++ {
-		seq, prev := l.headSeq, l.headHash
-		for i := range recs {
-			seq++
-			recs[i].Seq = seq
-			recs[i].PrevHash = hex.EncodeToString(prev)
-			buf = appendCanonical(buf[:0], &recs[i])
-			prev = chainHash(prev, buf)
-			recs[i].Hash = hex.EncodeToString(prev)
-		}
-		err := l.db.Tx(ctx, func(tx *store.Tx) error { return insertRecords(ctx, tx, recs) })
+		var seq int64
+		var prev []byte
+		err := l.db.Tx(ctx, func(tx *store.Tx) error {
+			seq, prev = l.headSeq, l.headHash
+			if l.shared {
+				// Take turns with the other writer (SQLite's write lock does
+				// this by itself) and read the head it left.
+				if tx.Dialect() == store.Postgres {
+					if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(?)", l.lockKey); err != nil {
+						return err
+					}
+				}
+				var err error
+				if seq, prev, _, err = readHead(ctx, tx, l.gateway); err != nil {
+					return err
+				}
+			}
+			for i := range recs {
+				seq++
+				recs[i].Seq = seq
+				recs[i].PrevHash = hex.EncodeToString(prev)
+				buf = appendCanonical(buf[:0], &recs[i])
+				prev = chainHash(prev, buf)
+				recs[i].Hash = hex.EncodeToString(prev)
+			}
+			return insertRecords(ctx, tx, recs)
+		})
 		if err == nil {
 			l.headSeq, l.headHash = seq, prev
 			l.committed.Store(seq)
@@ -433,12 +476,17 @@ func (l *Log) commit(ctx context.Context, group []*pending) error {
 			}
 			return nil
 		}
-		// Another writer (a second process for the same gateway, or the
-		// unknown outcome of an earlier failed commit) moved the head.
-		if store.IsUniqueViolation(err) && attempt < 3 {
-			if herr := l.loadHead(ctx); herr != nil {
-				return herr
+		// Another writer for this gateway (a second node, or a process that
+		// has not quite died) moved the head; the primary key kept the chain
+		// from forking. From now on read the head in each transaction rather
+		// than trust the one held here. (Every commit could do so, but on
+		// PostgreSQL the lock costs a round trip, about a fifth of an
+		// Append, for a case that is a misconfiguration.)
+		if store.IsUniqueViolation(err) && attempt < 10 {
+			if !l.shared {
+				l.log.Warn("msglog: another writer is appending to this gateway's log; reading the chain head in each commit", "gateway", l.gateway)
 			}
+			l.shared = true
 			continue
 		}
 		return fmt.Errorf("msglog: append: %w", err)

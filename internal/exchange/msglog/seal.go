@@ -1,6 +1,7 @@
 package msglog
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -92,10 +93,8 @@ func lastSealed(ctx context.Context, q store.Querier, gateway string) (sealPoint
 
 // sealLoop is the sealer goroutine.
 func (l *Log) sealLoop(ctx context.Context) {
-	defer close(l.sealerDone)
 	tick := time.NewTicker(l.opts.BatchInterval)
 	defer tick.Stop()
-	var nextPrune time.Time
 	for {
 		fullOnly := false
 		select {
@@ -106,12 +105,24 @@ func (l *Log) sealLoop(ctx context.Context) {
 			fullOnly = true
 		}
 		l.reportSeal(l.seal(ctx, fullOnly))
-		if l.opts.Retention > 0 && time.Now().After(nextPrune) && ctx.Err() == nil {
-			if err := l.Prune(ctx, time.Now()); err != nil {
-				l.log.Error("msglog: prune failed", "gateway", l.gateway, "err", err)
-			}
-			nextPrune = time.Now().Add(time.Hour)
+	}
+}
+
+// pruneLoop prunes hourly, starting a minute after Start (not while the
+// gateway starts up), apart from the sealer because archiving a busy day
+// takes a while.
+func (l *Log) pruneLoop(ctx context.Context) {
+	wait := time.Minute
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
 		}
+		if err := l.Prune(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			l.log.Error("msglog: prune failed", "gateway", l.gateway, "err", err)
+		}
+		wait = time.Hour
 	}
 }
 
@@ -198,6 +209,9 @@ func (l *Log) sealOne(ctx context.Context, fullOnly bool) (int, error) {
 	cancel()
 	if err != nil {
 		return 0, fmt.Errorf("msglog: seal: timestamp batch %d: %w", b.No, err)
+	}
+	if !bytes.Equal(b.Timestamp.Digest, b.StampDigest()) {
+		return 0, fmt.Errorf("msglog: seal: the timestamper stamped another digest for batch %d", b.No)
 	}
 	tok, err := pki.MarshalTimestamp(b.Timestamp)
 	if err != nil {

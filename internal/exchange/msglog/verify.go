@@ -50,11 +50,20 @@ func Verify(ctx context.Context, q store.Querier, gateway string, from, to time.
 		return Report{}, errors.New("msglog: verify: no CA certificate")
 	}
 	c := newChecker(gateway, ca)
-	var endSeq int64 // 0: to the end
+	var endSeq int64
 	if from.IsZero() && to.IsZero() {
 		if err := c.startAtPrunePoint(ctx, q); err != nil || !c.rep.OK {
 			return c.rep, err
 		}
+		// The walk ends at the head as it stands now, so that it ends on a
+		// busy log; batches, and so records missing under them, count too.
+		var sealed int64
+		err := q.QueryRow(ctx, "SELECT COALESCE(MAX(seq), 0), (SELECT COALESCE(MAX(last_seq), 0) FROM msglog_batch WHERE gateway = ?) FROM msglog_record WHERE gateway = ?", gateway, gateway).
+			Scan(&endSeq, &sealed)
+		if err != nil {
+			return c.rep, fmt.Errorf("msglog: verify: find head: %w", err)
+		}
+		endSeq = max(endSeq, sealed)
 	} else {
 		found, err := c.startAtWindow(ctx, q, from, to, &endSeq)
 		if err != nil || !found || !c.rep.OK {
@@ -63,7 +72,15 @@ func Verify(ctx context.Context, q store.Querier, gateway string, from, to time.
 	}
 	recs := &pager[Record]{fetch: func(after int64) ([]Record, error) { return readRecords(ctx, q, gateway, after, endSeq) }, after: c.seq - 1}
 	bats := &pager[Batch]{fetch: func(after int64) ([]Batch, error) { return readBatches(ctx, q, gateway, after, endSeq) }, after: c.batchNo - 1}
-	err := c.run(recs.next, bats.next, false)
+	batches := func() (*Batch, error) {
+		b, err := bats.next()
+		if b != nil && b.LastSeq > endSeq {
+			// Sealed while the walk ran: its records are committed.
+			endSeq = b.LastSeq
+		}
+		return b, err
+	}
+	err := c.run(recs.next, batches, false)
 	return c.rep, err
 }
 
@@ -159,15 +176,9 @@ func batchWhere(ctx context.Context, q store.Querier, where string, args ...any)
 	return &b, nil
 }
 
-// readRecords reads the page of records after seq after, up to end (0: no
-// end).
+// readRecords reads the page of records after seq after, up to end.
 func readRecords(ctx context.Context, q store.Querier, gateway string, after, end int64) ([]Record, error) {
-	query, args := "SELECT "+recordColumns+" FROM msglog_record WHERE gateway = ? AND seq > ?", []any{gateway, after}
-	if end > 0 {
-		query += " AND seq <= ?"
-		args = append(args, end)
-	}
-	rows, err := q.Query(ctx, query+" ORDER BY seq LIMIT "+strconv.Itoa(pageSize), args...)
+	rows, err := q.Query(ctx, "SELECT "+recordColumns+" FROM msglog_record WHERE gateway = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT "+strconv.Itoa(pageSize), gateway, after, end)
 	if err != nil {
 		return nil, fmt.Errorf("msglog: read records: %w", err)
 	}
@@ -187,14 +198,9 @@ func readRecords(ctx context.Context, q store.Querier, gateway string, after, en
 }
 
 // readBatches reads the page of batches after batch number after, starting
-// at or before end (0: no end).
+// at or before seq end.
 func readBatches(ctx context.Context, q store.Querier, gateway string, after, end int64) ([]Batch, error) {
-	query, args := "SELECT "+batchColumns+" FROM msglog_batch WHERE gateway = ? AND batch_no > ?", []any{gateway, after}
-	if end > 0 {
-		query += " AND first_seq <= ?"
-		args = append(args, end)
-	}
-	rows, err := q.Query(ctx, query+" ORDER BY batch_no LIMIT "+strconv.Itoa(pageSize), args...)
+	rows, err := q.Query(ctx, "SELECT "+batchColumns+" FROM msglog_batch WHERE gateway = ? AND batch_no > ? AND first_seq <= ? ORDER BY batch_no LIMIT "+strconv.Itoa(pageSize), gateway, after, end)
 	if err != nil {
 		return nil, fmt.Errorf("msglog: read batches: %w", err)
 	}
@@ -222,24 +228,22 @@ func (b Batch) key() int64  { return b.No }
 
 // pager yields rows one at a time, fetching a page at a time, so that only
 // one query is open at once (a transaction on PostgreSQL allows no more).
+// A short page does not end it: on a live log, a batch read later may
+// cover records committed after the last page was read.
 type pager[T keyed] struct {
 	fetch func(after int64) ([]T, error)
 	after int64
 	buf   []T
 	i     int
-	done  bool
 }
 
 func (p *pager[T]) next() (*T, error) {
 	if p.i == len(p.buf) {
-		if p.done {
-			return nil, nil
-		}
 		buf, err := p.fetch(p.after)
 		if err != nil {
 			return nil, err
 		}
-		p.buf, p.i, p.done = buf, 0, len(buf) < pageSize
+		p.buf, p.i = buf, 0
 		if len(buf) == 0 {
 			return nil, nil
 		}

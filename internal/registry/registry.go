@@ -1,0 +1,218 @@
+// Package registry is the shared engine of the base registries (cơ sở dữ
+// liệu quốc gia: population, enterprises, land; framework component 18):
+// purpose-bound reads over the exchange, the per-person data-access log,
+// and the change feed that subscribers read. The registries themselves are
+// the subpackages population, enterprise and land.
+package registry
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vngov/vngov/internal/platform/fault"
+	"github.com/vngov/vngov/internal/platform/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations are the registries' tables.
+func Migrations() fs.FS { sub, _ := fs.Sub(migrationFiles, "migrations"); return sub }
+
+// Purpose is who reads, for what: the exchange headers of a call. A read of
+// personal data without them is refused (the exchange refuses it first).
+type Purpose struct {
+	Client    string // INSTANCE/CLASS/MEMBER/SUBSYSTEM of the calling system
+	UserID    string // the official (or the citizen, through the wallet)
+	Issue     string // the case: a dossier code
+	MessageID string
+	Service   string
+}
+
+// PurposeOf reads the purpose from a request the gateway forwarded.
+func PurposeOf(r *http.Request, service string) (Purpose, error) {
+	p := Purpose{Client: r.Header.Get("X-Road-Client"), UserID: r.Header.Get("X-Road-UserId"), Issue: r.Header.Get("X-Road-Issue"),
+		MessageID: r.Header.Get("X-Road-Id"), Service: service}
+	var fields []fault.FieldError
+	if p.Client == "" {
+		fields = append(fields, fault.FieldError{Field: "X-Road-Client", Code: "purpose.client", Message: "Thiếu hệ thống gọi (X-Road-Client): chỉ gọi được qua cổng kết nối", Detail: "X-Road-Client missing: call through the exchange"})
+	}
+	if p.UserID == "" {
+		fields = append(fields, fault.FieldError{Field: "X-Road-UserId", Code: "purpose.user", Message: "Thiếu cán bộ thực hiện (X-Road-UserId)", Detail: "X-Road-UserId (the official) is required to read personal data"})
+	}
+	if p.Issue == "" {
+		fields = append(fields, fault.FieldError{Field: "X-Road-Issue", Code: "purpose.issue", Message: "Thiếu mục đích (X-Road-Issue), ví dụ mã hồ sơ", Detail: "X-Road-Issue (the purpose, e.g. the dossier code) is required to read personal data"})
+	}
+	if len(fields) > 0 {
+		return p, &fault.Error{Kind: fault.BadRequest, Code: "registry.purpose_missing", Message: "Đọc dữ liệu cá nhân cần ghi rõ ai đọc và vì mục đích gì", Detail: "personal data is read only with a purpose", Fields: fields}
+	}
+	return p, nil
+}
+
+// Access is one read of someone's data.
+type Access struct {
+	Seq      int64     `json:"seq"`
+	Registry string    `json:"registry"`
+	Subject  string    `json:"subject"`
+	At       time.Time `json:"at"`
+	Client   string    `json:"client"`
+	UserID   string    `json:"user_id"`
+	Issue    string    `json:"issue"`
+	Service  string    `json:"service"`
+	Fields   []string  `json:"fields"`
+}
+
+// RecordAccess logs that p read fields of subject in registry, inside q
+// (the read's own transaction, or the DB).
+func RecordAccess(ctx context.Context, q store.Querier, registry, subject string, p Purpose, fields []string) error {
+	_, err := q.Exec(ctx, "INSERT INTO reg_access (registry, subject, at, client, user_id, issue, service, fields, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		registry, subject, time.Now().UnixMicro(), p.Client, p.UserID, p.Issue, p.Service, strings.Join(fields, ","), p.MessageID)
+	if err != nil {
+		return fmt.Errorf("registry: record access to %s: %w", subject, err)
+	}
+	return nil
+}
+
+// AccessLog returns the reads of subject's data, newest first.
+func AccessLog(ctx context.Context, q store.Querier, subject string, limit, offset int) ([]Access, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := q.Query(ctx, "SELECT seq, registry, subject, at, client, user_id, issue, service, fields FROM reg_access WHERE subject = ? ORDER BY at DESC, seq DESC LIMIT ? OFFSET ?", subject, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("registry: access log: %w", err)
+	}
+	defer rows.Close()
+	out := []Access{}
+	for rows.Next() {
+		var a Access
+		var at int64
+		var fields string
+		if err := rows.Scan(&a.Seq, &a.Registry, &a.Subject, &at, &a.Client, &a.UserID, &a.Issue, &a.Service, &fields); err != nil {
+			return nil, err
+		}
+		a.At = time.UnixMicro(at).UTC()
+		if fields != "" {
+			a.Fields = strings.Split(fields, ",")
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Change is one entry of a registry's change feed: what changed, never the
+// values; a subscriber reads what it is allowed to read.
+type Change struct {
+	Seq     int64     `json:"seq"`
+	Kind    string    `json:"kind"` // created, updated, deceased, residence-changed, ...
+	Subject string    `json:"id"`
+	Fields  []string  `json:"fields"`
+	Version int       `json:"version"`
+	At      time.Time `json:"at"`
+}
+
+// RecordChange appends to registry's change feed inside tx.
+func RecordChange(ctx context.Context, q store.Querier, registry, kind, subject string, fields []string, version int) error {
+	_, err := q.Exec(ctx, "INSERT INTO reg_change (registry, kind, subject, fields, version, at) VALUES (?, ?, ?, ?, ?, ?)",
+		registry, kind, subject, strings.Join(fields, ","), version, time.Now().UnixMicro())
+	if err != nil {
+		return fmt.Errorf("registry: record change of %s: %w", subject, err)
+	}
+	return nil
+}
+
+// Changes returns the feed after seq, oldest first, optionally only kinds.
+func Changes(ctx context.Context, q store.Querier, registry string, after int64, kinds []string, limit int) ([]Change, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	query := "SELECT seq, kind, subject, fields, version, at FROM reg_change WHERE registry = ? AND seq > ?"
+	args := []any{registry, after}
+	if len(kinds) > 0 {
+		query += " AND kind IN (?" + strings.Repeat(", ?", len(kinds)-1) + ")"
+		for _, k := range kinds {
+			args = append(args, k)
+		}
+	}
+	args = append(args, limit)
+	rows, err := q.Query(ctx, query+" ORDER BY seq LIMIT ?", args...)
+	if err != nil {
+		return nil, fmt.Errorf("registry: changes: %w", err)
+	}
+	defer rows.Close()
+	out := []Change{}
+	for rows.Next() {
+		var c Change
+		var at int64
+		var fields string
+		if err := rows.Scan(&c.Seq, &c.Kind, &c.Subject, &fields, &c.Version, &at); err != nil {
+			return nil, err
+		}
+		c.At = time.UnixMicro(at).UTC()
+		if fields != "" {
+			c.Fields = strings.Split(fields, ",")
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Subscribe records that client follows registry's changes of kinds (all
+// when empty).
+func Subscribe(ctx context.Context, q store.Querier, registry, client string, kinds []string) error {
+	_, err := q.Exec(ctx, "INSERT INTO reg_subscription (registry, client, kinds, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (registry, client) DO UPDATE SET kinds = excluded.kinds",
+		registry, client, strings.Join(kinds, ","), time.Now().UnixMicro())
+	if err != nil {
+		return fmt.Errorf("registry: subscribe: %w", err)
+	}
+	return nil
+}
+
+// ChangesHandler serves a registry's change feed: GET ?after=SEQ&kinds=a,b&limit=N.
+// The caller's subscription (kinds) is recorded on first use.
+func ChangesHandler(db *store.DB, registry, service string, write func(w http.ResponseWriter, r *http.Request, v any, err error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+		limit, _ := strconv.Atoi(q.Get("limit"))
+		var kinds []string
+		if k := q.Get("kinds"); k != "" {
+			kinds = strings.Split(k, ",")
+		}
+		client := r.Header.Get("X-Road-Client")
+		if client == "" {
+			write(w, r, nil, fault.New(fault.BadRequest, "registry.client_missing", "Chỉ gọi được qua cổng kết nối (thiếu X-Road-Client)", "X-Road-Client missing: call through the exchange"))
+			return
+		}
+		if err := Subscribe(r.Context(), db, registry, client, kinds); err != nil {
+			write(w, r, nil, err)
+			return
+		}
+		cs, err := Changes(r.Context(), db, registry, after, kinds, limit)
+		next := after
+		if len(cs) > 0 {
+			next = cs[len(cs)-1].Seq
+		}
+		write(w, r, map[string]any{"changes": cs, "next_after": next}, err)
+	}
+}
+
+// MarshalFields is a small helper: the JSON field names set in v (for the
+// access log's "which fields").
+func MarshalFields(v any) []string {
+	b, _ := json.Marshal(v)
+	var m map[string]json.RawMessage
+	json.Unmarshal(b, &m)
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
