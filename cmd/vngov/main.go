@@ -35,6 +35,8 @@ func commands() []command {
 		{"demo", "[--data-dir DIR] [--port-base N]", "run every component with demo data, each on its own port; writes DIR/endpoints.json", runDemo},
 		{"migrate", "[flags]", "apply every component's database migrations and exit", runMigrate},
 		{"audit", "verify [flags]", "check the audit trail's hash chain; names the first broken row", runAudit},
+		{"exchange", "<command> [flags]", "the data exchange: registry, services, access rights, message log, calls ('vngov exchange help')", runExchange},
+		{"pki", "init|csr|issue [flags]", "the exchange's certificates: the hub's CA, gateway keys and requests", runPKI},
 		{"bench", "<area> [--duration D]", "measure an area's performance targets against their baselines (areas: " + strings.Join(benchAreas(), ", ") + ")", runBench},
 		{"version", "", "print the version", func(context.Context, []string) error { fmt.Println("vngov", buildVersion()); return nil }},
 		{"help", "[config]", "show this help, or the configuration settings", runHelp},

@@ -24,7 +24,7 @@ func FreePortBase() (int, error) {
 	for try := 0; try < 100; try++ {
 		base := 20000 + rand.IntN(40000)
 		ok := true
-		for _, off := range []int{30, 31, 32, 50, 51, 52, 70} {
+		for _, off := range []int{30, 31, 32, 33, 34, 50, 51, 52, 53, 54, 70} {
 			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+off))
 			if err != nil {
 				ok = false

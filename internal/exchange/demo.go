@@ -22,6 +22,8 @@ const (
 	DemoGovOffice = "000.00.00.G22" // Văn phòng Chính phủ: runs the hub (NDXP) and the national portal
 	DemoMPS       = "000.00.00.G91" // Bộ Công an: the population registry's provider
 	DemoHanoi     = "000.00.00.H26" // UBND Thành phố Hà Nội: LGSP and one-stop system
+	DemoFinance   = "000.00.00.G12" // Bộ Tài chính: the enterprise registration database
+	DemoLand      = "000.00.00.G94" // Bộ Nông nghiệp và Môi trường: the land database
 )
 
 // DemoGateway describes one gateway of the demo topology.
@@ -50,6 +52,8 @@ func DemoGateways(portBase int) []DemoGateway {
 		{Member: "GOV/" + DemoGovOffice, Name: "Văn phòng Chính phủ (NDXP)", ID: "GOV/" + DemoGovOffice + "/NDXP", ClientPort: portBase + 30, PeerPort: portBase + 50},
 		{Member: "GOV/" + DemoMPS, Name: "Bộ Công an", ID: "GOV/" + DemoMPS + "/GW-BCA", ClientPort: portBase + 31, PeerPort: portBase + 51},
 		{Member: "GOV/" + DemoHanoi, Name: "Ủy ban nhân dân Thành phố Hà Nội (LGSP)", ID: "GOV/" + DemoHanoi + "/LGSP-HN", ClientPort: portBase + 32, PeerPort: portBase + 52},
+		{Member: "GOV/" + DemoFinance, Name: "Bộ Tài chính", ID: "GOV/" + DemoFinance + "/GW-BTC", ClientPort: portBase + 33, PeerPort: portBase + 53},
+		{Member: "GOV/" + DemoLand, Name: "Bộ Nông nghiệp và Môi trường", ID: "GOV/" + DemoLand + "/GW-BNNMT", ClientPort: portBase + 34, PeerPort: portBase + 54},
 	}
 }
 
@@ -91,14 +95,15 @@ func (c *Component) RunDemo(ctx context.Context, opt DemoOptions) (*DemoResult, 
 		}
 		ks = append(ks, keyed{g, dir})
 		parts := strings.Split(g.ID, "/")
-		if first {
-			if err := reg.AddMember(ctx, who, Member{Class: parts[0], Code: parts[1], Name: strings.TrimSuffix(strings.TrimSuffix(g.Name, " (NDXP)"), " (LGSP)")}); err != nil {
-				return nil, err
-			}
-			if _, err := reg.AddGateway(ctx, who, c.Hub.CA, GatewayRecord{OwnerClass: parts[0], OwnerCode: parts[1], ServerCode: parts[2], Address: fmt.Sprintf("127.0.0.1:%d", g.PeerPort), CertPEM: string(pki.EncodeCert(cert))}); err != nil {
-				return nil, err
-			}
-		} else if err := reg.UpdateGateway(ctx, who, g.ID, fmt.Sprintf("127.0.0.1:%d", g.PeerPort), string(pki.EncodeCert(cert))); err != nil {
+		addr := fmt.Sprintf("127.0.0.1:%d", g.PeerPort)
+		name := strings.TrimSuffix(strings.TrimSuffix(g.Name, " (NDXP)"), " (LGSP)")
+		if err := ignoreConflict(reg.AddMember(ctx, who, Member{Class: parts[0], Code: parts[1], Name: name})); err != nil {
+			return nil, err
+		}
+		if _, err := reg.AddGateway(ctx, who, c.Hub.CA, GatewayRecord{OwnerClass: parts[0], OwnerCode: parts[1], ServerCode: parts[2], Address: addr, CertPEM: string(pki.EncodeCert(cert))}); ignoreConflict(err) != nil {
+			return nil, err
+		}
+		if err := reg.UpdateGateway(ctx, who, g.ID, addr, string(pki.EncodeCert(cert))); err != nil {
 			return nil, err
 		}
 	}
@@ -107,6 +112,11 @@ func (c *Component) RunDemo(ctx context.Context, opt DemoOptions) (*DemoResult, 
 			return nil, err
 		}
 	} else {
+		for _, s := range demoSubsystems() {
+			if err := ignoreConflict(reg.AddSubsystem(ctx, who, s)); err != nil {
+				return nil, err
+			}
+		}
 		// The demo's backends move with --port-base.
 		for code, path := range map[string]string{"xacminh-cccd": "/v1/cccd", "thong-ke-noi-bo": "/internal"} {
 			if err := c.Services.SetBackend(ctx, who, inst+"/GOV/"+DemoMPS+"/CSDLQGDC", code, backend+path); err != nil {
@@ -138,14 +148,8 @@ func (c *Component) RunDemo(ctx context.Context, opt DemoOptions) (*DemoResult, 
 
 func (c *Component) seedDemo(ctx context.Context, who audit.Actor, inst, backend, catalogURL string) error {
 	reg := c.Hub.Registry
-	subs := []Subsystem{
-		{Class: "GOV", Code: DemoGovOffice, Subsystem: "CONGDVCQG", Name: "Cổng Dịch vụ công quốc gia", Gateway: "GOV/" + DemoGovOffice + "/NDXP"},
-		{Class: "GOV", Code: DemoGovOffice, Subsystem: "DANHMUC", Name: "Hệ thống danh mục điện tử dùng chung", Gateway: "GOV/" + DemoGovOffice + "/NDXP"},
-		{Class: "GOV", Code: DemoMPS, Subsystem: "CSDLQGDC", Name: "Cơ sở dữ liệu quốc gia về dân cư", Gateway: "GOV/" + DemoMPS + "/GW-BCA"},
-		{Class: "GOV", Code: DemoHanoi, Subsystem: "MOTCUA", Name: "Hệ thống thông tin giải quyết thủ tục hành chính Hà Nội", Gateway: "GOV/" + DemoHanoi + "/LGSP-HN"},
-	}
-	for _, s := range subs {
-		if err := reg.AddSubsystem(ctx, who, s); err != nil {
+	for _, s := range demoSubsystems() {
+		if err := ignoreConflict(reg.AddSubsystem(ctx, who, s)); err != nil {
 			return err
 		}
 	}
@@ -253,4 +257,25 @@ func startDemoBackend(ctx context.Context, c *Component, addr string) (string, e
 	}
 	c.k.Go(func() { <-ctx.Done(); srv.Shutdown(context.Background()) })
 	return "http://" + srv.Addr(), nil
+}
+
+// ignoreConflict treats "already registered" as done, so the demo's set-up
+// can run again over an older data directory.
+func ignoreConflict(err error) error {
+	if fault.Is(err, fault.Conflict) {
+		return nil
+	}
+	return err
+}
+
+// demoSubsystems are the information systems of the demo's members.
+func demoSubsystems() []Subsystem {
+	return []Subsystem{
+		{Class: "GOV", Code: DemoGovOffice, Subsystem: "CONGDVCQG", Name: "Cổng Dịch vụ công quốc gia", Gateway: "GOV/" + DemoGovOffice + "/NDXP"},
+		{Class: "GOV", Code: DemoGovOffice, Subsystem: "DANHMUC", Name: "Hệ thống danh mục điện tử dùng chung", Gateway: "GOV/" + DemoGovOffice + "/NDXP"},
+		{Class: "GOV", Code: DemoMPS, Subsystem: "CSDLQGDC", Name: "Cơ sở dữ liệu quốc gia về dân cư", Gateway: "GOV/" + DemoMPS + "/GW-BCA"},
+		{Class: "GOV", Code: DemoHanoi, Subsystem: "MOTCUA", Name: "Hệ thống thông tin giải quyết thủ tục hành chính Hà Nội", Gateway: "GOV/" + DemoHanoi + "/LGSP-HN"},
+		{Class: "GOV", Code: DemoFinance, Subsystem: "DKDN", Name: "Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp", Gateway: "GOV/" + DemoFinance + "/GW-BTC"},
+		{Class: "GOV", Code: DemoLand, Subsystem: "CSDLDD", Name: "Cơ sở dữ liệu quốc gia về đất đai", Gateway: "GOV/" + DemoLand + "/GW-BNNMT"},
+	}
 }

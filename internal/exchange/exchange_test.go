@@ -46,7 +46,7 @@ func freeBase(t *testing.T) int {
 	for try := 0; try < 50; try++ {
 		base := 20000 + rand.IntN(40000)
 		ok := true
-		for _, off := range []int{30, 31, 32, 50, 51, 52, 70} {
+		for _, off := range []int{30, 31, 32, 33, 34, 50, 51, 52, 53, 54, 70} {
 			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+off))
 			if err != nil {
 				ok = false

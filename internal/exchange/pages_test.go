@@ -3,10 +3,12 @@ package exchange
 import (
 	"context"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -298,5 +300,47 @@ func TestPagesSafeNext(t *testing.T) {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestPagesMessages checks that every message the pages use exists in both
+// languages.
+func TestPagesMessages(t *testing.T) {
+	keys := map[string]bool{}
+	for _, k := range []string{"exchange.class.GOV", "exchange.class.COM", "exchange.class.ORG", "exchange.side.client", "exchange.side.provider"} {
+		keys[k] = true
+	}
+	re := regexp.MustCompile(`"(exchange\.[a-z_.]+)"`)
+	files, _ := fs.Glob(pageTemplates, "templates/*.html")
+	for _, f := range append(files, "pages.go") {
+		var b []byte
+		var err error
+		if f == "pages.go" {
+			b, err = os.ReadFile(f)
+		} else {
+			b, err = fs.ReadFile(pageTemplates, f)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			keys[m[1]] = true
+		}
+	}
+	// Audit actions and fault codes, not messages.
+	for _, k := range []string{"exchange.signin", "exchange.signout", "exchange.log.read", "exchange.signin.form"} {
+		delete(keys, k)
+	}
+	for k := range keys {
+		// T falls back to Vietnamese, then to the key.
+		if web.T(web.LangVI, k) == k {
+			t.Errorf("no Vietnamese message %q", k)
+		}
+		if web.T(web.LangEN, k) == web.T(web.LangVI, k) {
+			t.Errorf("no English message %q", k)
+		}
+	}
+	if len(keys) < 50 {
+		t.Fatalf("only %d keys found", len(keys))
 	}
 }

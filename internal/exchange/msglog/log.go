@@ -145,7 +145,8 @@ type Log struct {
 	started    bool
 	writerDone chan struct{}
 	kick       chan struct{}
-	stopSeal   context.CancelFunc
+	stop       chan struct{}      // closed by Close: the sealer stops between passes
+	stopPrune  context.CancelFunc // the pruner stops at once: its work is transactional
 	sealerDone chan struct{}
 	closeOnce  sync.Once
 
@@ -202,6 +203,7 @@ func Open(db *store.DB, gateway string, key crypto.Signer, cert *x509.Certificat
 		writerDone: make(chan struct{}),
 		kick:       make(chan struct{}, 1),
 		sealerDone: make(chan struct{}),
+		stop:       make(chan struct{}),
 	}
 	h := fnv.New64a()
 	h.Write([]byte("vngov-msglog|" + gateway))
@@ -255,7 +257,7 @@ func readHead(ctx context.Context, q store.Querier, gateway string) (int64, []by
 
 // Start runs the writer, which commits appended records, the sealer, which
 // batches, signs and timestamps them, and, with Retention, the pruner.
-// Cancelling ctx stops both at once without flushing, as a crash would;
+// Cancelling ctx stops them at once without flushing, as a crash would;
 // Close stops them in order.
 func (l *Log) Start(ctx context.Context) {
 	l.mu.Lock()
@@ -264,13 +266,16 @@ func (l *Log) Start(ctx context.Context) {
 		return
 	}
 	l.started = true
-	sctx, cancel := context.WithCancel(ctx)
-	l.stopSeal = cancel
+	pctx, cancel := context.WithCancel(ctx)
+	l.stopPrune = cancel
 	go l.write(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { l.sealLoop(sctx) })
+	// A pass cut short by cancellation could leave a batch whose insert
+	// lands after Close's final pass has read the head; so Close asks the
+	// sealer to stop between passes instead.
+	wg.Go(func() { l.sealLoop(ctx) })
 	if l.opts.Retention > 0 {
-		wg.Go(func() { l.pruneLoop(sctx) })
+		wg.Go(func() { l.pruneLoop(pctx) })
 	}
 	go func() {
 		wg.Wait()
@@ -332,7 +337,8 @@ func (l *Log) Close() error {
 			return
 		}
 		<-l.writerDone
-		l.stopSeal()
+		close(l.stop)
+		l.stopPrune()
 		<-l.sealerDone
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

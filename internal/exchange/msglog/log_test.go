@@ -276,7 +276,9 @@ func TestVerifyWhileLogging(t *testing.T) {
 		}
 		close(stop)
 		wg.Wait()
-		l.Close()
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
 		if rep := verify(t, db, "gw1", h.ca.Cert); !rep.OK || rep.Unsealed != 0 || rep.Records < 100 {
 			t.Fatalf("after: %+v", rep)
 		}

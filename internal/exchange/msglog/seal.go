@@ -91,6 +91,10 @@ func lastSealed(ctx context.Context, q store.Querier, gateway string) (sealPoint
 	return p, nil
 }
 
+// errSealConflict means another sealer stored the batch first; the next
+// pass starts after it.
+var errSealConflict = errors.New("msglog: seal: another sealer stored the batch first")
+
 // sealLoop is the sealer goroutine.
 func (l *Log) sealLoop(ctx context.Context) {
 	tick := time.NewTicker(l.opts.BatchInterval)
@@ -99,6 +103,8 @@ func (l *Log) sealLoop(ctx context.Context) {
 		fullOnly := false
 		select {
 		case <-ctx.Done():
+			return
+		case <-l.stop:
 			return
 		case <-tick.C:
 		case <-l.kick:
@@ -154,8 +160,12 @@ func (l *Log) Seal(ctx context.Context) error { return l.seal(ctx, false) }
 func (l *Log) seal(ctx context.Context, fullOnly bool) error {
 	l.sealMu.Lock()
 	defer l.sealMu.Unlock()
-	for {
+	for conflicts := 0; ; {
 		n, err := l.sealOne(ctx, fullOnly)
+		if errors.Is(err, errSealConflict) && conflicts < 3 {
+			conflicts++
+			continue
+		}
 		if err != nil || n < l.opts.BatchMax {
 			return err
 		}
@@ -220,8 +230,7 @@ func (l *Log) sealOne(ctx context.Context, fullOnly bool) (int, error) {
 	_, err = l.db.Exec(ctx, "INSERT INTO msglog_batch ("+batchColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		b.Gateway, b.No, b.FirstSeq, b.LastSeq, b.PrevRoot, b.Root, b.At.UnixMicro(), b.Signature, b.Cert, string(tok))
 	if store.IsUniqueViolation(err) {
-		// Another process sealed it first; the next pass starts after it.
-		return 0, nil
+		return 0, errSealConflict
 	}
 	if err != nil {
 		return 0, fmt.Errorf("msglog: seal: store batch %d: %w", b.No, err)

@@ -18,6 +18,8 @@ import (
 const (
 	RoleCatalogAdmin  = "catalog-admin"
 	RoleExchangeAdmin = "exchange-admin"
+	RoleRegistryClerk = "registry-clerk"
+	RoleAuditor       = "auditor"
 )
 
 // Principal is an authenticated caller.

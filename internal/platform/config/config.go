@@ -36,6 +36,7 @@ type Config struct {
 	GatewayIS    string
 	GatewayPeer  string
 	LogRetention int
+	RegistryAddr string
 }
 
 // Setting describes one setting.
@@ -68,6 +69,7 @@ func Settings() []Setting {
 		{"gateway-client-listen", "VNGOV_GATEWAY_CLIENT_LISTEN", "127.0.0.1:8110", false, "Address where the agency's information systems call the gateway (plain HTTP; keep it on loopback or a private network).", func(c *Config) any { return &c.GatewayIS }},
 		{"gateway-listen", "VNGOV_GATEWAY_LISTEN", "0.0.0.0:8443", false, "Address of the gateway's provider side, where other gateways connect with mutual TLS.", func(c *Config) any { return &c.GatewayPeer }},
 		{"msglog-retention-days", "VNGOV_MSGLOG_RETENTION_DAYS", "0", false, "Days the exchange message log stays in the database; older days are archived (signed zip per day, <data-dir>/msglog-archive) and then deleted. 0 keeps everything.", func(c *Config) any { return &c.LogRetention }},
+		{"registry-listen", "VNGOV_REGISTRY_LISTEN", "127.0.0.1:8121", false, "Address of the base registries' backend, which only the agency's own gateway should reach (role registry).", func(c *Config) any { return &c.RegistryAddr }},
 		{"trust-proxy", "VNGOV_TRUST_PROXY", "false", false, "Trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy in front of vngov.", func(c *Config) any { return &c.TrustProxy }},
 	}
 }

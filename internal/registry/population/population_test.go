@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/vngov/vngov/internal/catalog"
+	"github.com/vngov/vngov/internal/exchange"
 	"github.com/vngov/vngov/internal/platform/audit"
 	"github.com/vngov/vngov/internal/platform/bus"
 	"github.com/vngov/vngov/internal/platform/fault"
@@ -140,5 +141,17 @@ func TestValidationOneMessagePerField(t *testing.T) {
 	_, err = s.Create(ctx, clerk, kid, "")
 	if fe := fault.As(err); fe == nil || fe.Fields[0].Field != "father_id" {
 		t.Fatalf("child older than parent: %v", err)
+	}
+}
+
+func TestOpenAPIDescribesEveryService(t *testing.T) {
+	for _, s := range population.Services() {
+		doc := population.OpenAPI(s)
+		if doc == "" {
+			t.Fatalf("%s: no description", s)
+		}
+		if _, eps, err := exchange.ParseOpenAPI(doc); err != nil || len(eps) != 1 {
+			t.Fatalf("%s: %v %v", s, eps, err)
+		}
 	}
 }
