@@ -18,6 +18,7 @@ import (
 	"github.com/vngov/vngov/internal/exchange"
 	"github.com/vngov/vngov/internal/platform/kernel"
 	"github.com/vngov/vngov/internal/platform/web"
+	"github.com/vngov/vngov/internal/registry/backend"
 )
 
 // Demo ports, as offsets from --port-base (ARCHITECTURE section 5).
@@ -27,6 +28,7 @@ const (
 	portIdentity = 2
 	portCatalog  = 3
 	portHub      = 10
+	portRegistry = 21 // the registries' backend, reached only through the gateways
 	portMailbox  = 19
 )
 
@@ -56,6 +58,7 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	hubURL := fmt.Sprintf("http://127.0.0.1:%d", *portBase+portHub)
 	cfg.PublicURL = hubURL
+	cfg.RegistryAddr = fmt.Sprintf("127.0.0.1:%d", *portBase+portRegistry)
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err
 	}
@@ -79,8 +82,8 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 
 	host := "127.0.0.1"
-	ports := map[string]int{"catalog": portCatalog, "exchange": portHub}
-	keys := map[string]string{"catalog": "catalog", "exchange": "hub"}
+	ports := map[string]int{"catalog": portCatalog, "exchange": portHub, "registry": portConsole}
+	keys := map[string]string{"catalog": "catalog", "exchange": "hub", "registry": "console"}
 	endpoints := map[string]any{"instance": cfg.Instance}
 	var servers []*web.Server
 	defer func() {
@@ -123,6 +126,17 @@ func runDemo(ctx context.Context, args []string) error {
 			}
 			endpoints["gateways"] = gws
 			exchangeExamples(examples, cfg.Instance, gws)
+			for _, rc := range cs {
+				if reg, ok := rc.(*backend.Component); ok {
+					rex, err := reg.DemoSetup(k.Context(), ex, gws[cfg.Instance+"/GOV/"+exchange.DemoHanoi]["client"])
+					if err != nil {
+						return err
+					}
+					for name, e := range rex {
+						examples[name] = Example{Method: e.Method, URL: e.URL, Headers: e.Headers, Body: e.Body, About: e.About}
+					}
+				}
+			}
 		}
 	}
 	if catalogURL != "" {
@@ -217,8 +231,15 @@ func printDemo(dir string, endpoints map[string]any, examples map[string]Example
 	for _, n := range names {
 		ex := examples[n]
 		fmt.Printf("  # %s: %s\n  curl -s '%s'", n, ex.About, ex.URL)
+		if ex.Method != "GET" {
+			fmt.Printf(" -X %s", ex.Method)
+		}
 		for h, v := range ex.Headers {
 			fmt.Printf(" -H '%s: %s'", h, v)
+		}
+		if ex.Body != nil {
+			b, _ := json.Marshal(ex.Body)
+			fmt.Printf(" -d '%s'", b)
 		}
 		fmt.Println()
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -212,7 +213,10 @@ func MarshalFields(v any) []string {
 	json.Unmarshal(b, &m)
 	out := make([]string, 0, len(m))
 	for k := range m {
-		out = append(out, k)
+		if k != "version" && k != "valid_from" {
+			out = append(out, k)
+		}
 	}
+	sort.Strings(out)
 	return out
 }

@@ -110,7 +110,7 @@ func (l *Log) sealLoop(ctx context.Context) {
 		case <-l.kick:
 			fullOnly = true
 		}
-		l.reportSeal(l.seal(ctx, fullOnly))
+		l.reportSeal(l.seal(ctx, fullOnly, l.stop))
 	}
 }
 
@@ -153,14 +153,20 @@ func (l *Log) reportSeal(err error) {
 // Seal seals every committed record that no batch covers yet, in batches of
 // at most BatchMax. The sealer calls it every BatchInterval; call it to seal
 // at once.
-func (l *Log) Seal(ctx context.Context) error { return l.seal(ctx, false) }
+func (l *Log) Seal(ctx context.Context) error { return l.seal(ctx, false, nil) }
 
-// seal seals batches until the records run out; with fullOnly, only batches
-// of BatchMax records (the backlog trigger leaves the rest for the timer).
-func (l *Log) seal(ctx context.Context, fullOnly bool) error {
+// seal seals batches until the records run out or stop is closed; with
+// fullOnly, only batches of BatchMax records (the backlog trigger leaves the
+// rest for the timer).
+func (l *Log) seal(ctx context.Context, fullOnly bool, stop <-chan struct{}) error {
 	l.sealMu.Lock()
 	defer l.sealMu.Unlock()
 	for conflicts := 0; ; {
+		select {
+		case <-stop:
+			return nil
+		default:
+		}
 		n, err := l.sealOne(ctx, fullOnly)
 		if errors.Is(err, errSealConflict) && conflicts < 3 {
 			conflicts++
