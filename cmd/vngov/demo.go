@@ -32,14 +32,8 @@ const (
 	portMailbox  = 19
 )
 
-// Example is a ready-to-run request written to endpoints.json.
-type Example struct {
-	Method  string            `json:"method"`
-	URL     string            `json:"url"`
-	Headers map[string]string `json:"headers"`
-	Body    any               `json:"body"`
-	About   string            `json:"about"`
-}
+// Example is the demo contract's named request.
+type Example = kernel.Example
 
 func runDemo(ctx context.Context, args []string) error {
 	fs, cfg, err := flags("demo")
@@ -133,7 +127,7 @@ func runDemo(ctx context.Context, args []string) error {
 						return err
 					}
 					for name, e := range rex {
-						examples[name] = Example{Method: e.Method, URL: e.URL, Headers: e.Headers, Body: e.Body, About: e.About}
+						examples[name] = e
 					}
 				}
 			}

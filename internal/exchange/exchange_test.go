@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -43,23 +41,11 @@ type topo struct {
 }
 
 func freeBase(t *testing.T) int {
-	for try := 0; try < 50; try++ {
-		base := 20000 + rand.IntN(40000)
-		ok := true
-		for _, off := range []int{30, 31, 32, 33, 34, 50, 51, 52, 53, 54, 70} {
-			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+off))
-			if err != nil {
-				ok = false
-				break
-			}
-			l.Close()
-		}
-		if ok {
-			return base
-		}
+	base, err := FreePortBase()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free port range")
-	return 0
+	return base
 }
 
 func newTopo(t *testing.T, db *store.DB, validity time.Duration) *topo {

@@ -128,3 +128,14 @@ func (k *Kernel) Close() {
 	k.Bus.Close()
 	k.DB.Close()
 }
+
+// Example is a ready-to-run request that `vngov demo` prints and writes
+// under "examples" in endpoints.json (the demo contract): scripts run them
+// as they are.
+type Example struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers"`
+	Body    any               `json:"body"`
+	About   string            `json:"about"`
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/vngov/vngov/internal/exchange"
 	"github.com/vngov/vngov/internal/platform/audit"
 	"github.com/vngov/vngov/internal/platform/fault"
+	"github.com/vngov/vngov/internal/platform/kernel"
 	"github.com/vngov/vngov/internal/registry/population"
 )
 
@@ -15,19 +16,10 @@ var DemoCitizen = population.Person{ID: "001089012345", FullName: "Nguyễn Văn
 	Nationality: "VN", BirthPlace: "00004", HomeTown: "00004", Permanent: population.Address{Commune: "00004", Street: "Số 8 phố Quán Thánh"},
 	MaritalStatus: "single", Status: population.Living}
 
-// Example is a ready-to-run request for endpoints.json.
-type Example struct {
-	Method  string            `json:"method"`
-	URL     string            `json:"url"`
-	Headers map[string]string `json:"headers"`
-	Body    any               `json:"body"`
-	About   string            `json:"about"`
-}
-
 // DemoSetup registers the registries' services at their agencies'
 // gateways (first run), grants the demo's one-stop system and portal what
 // they need, creates the demo citizen, and returns the named examples.
-func (c *Component) DemoSetup(ctx context.Context, ex *exchange.Component, hanoiClientURL string) (map[string]Example, error) {
+func (c *Component) DemoSetup(ctx context.Context, ex *exchange.Component, hanoiClientURL string) (map[string]kernel.Example, error) {
 	who := audit.Actor{Subject: "system:demo"}
 	inst := c.k.Config.Instance
 	if _, err := c.Population.Create(ctx, who, DemoCitizen, "Dữ liệu mẫu"); err != nil && !isDuplicate(err) {
@@ -81,7 +73,7 @@ func (c *Component) DemoSetup(ctx context.Context, ex *exchange.Component, hanoi
 	for k, v := range purpose {
 		post[k] = v
 	}
-	return map[string]Example{
+	return map[string]kernel.Example{
 		"person-lookup": {Method: "GET", URL: base + population.ServicePerson + "/person/" + DemoCitizen.ID, Headers: purpose,
 			About: "Hà Nội's one-stop system reads a citizen's record from the population registry, for a dossier, by an official; the read appears in the citizen's access log"},
 		"person-verify": {Method: "POST", URL: base + population.ServiceVerify + "/person/verify", Headers: post,
