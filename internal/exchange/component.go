@@ -197,7 +197,11 @@ func (c *Component) StartGateway(ctx context.Context, spec GatewaySpec) (*Runnin
 	client := g.ClientHandler()
 	cmux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case "/healthz", "/readyz", "/metrics":
+		case "/healthz":
+			// A gateway is healthy only with its key, a valid global
+			// configuration and its store: the same checks as readiness.
+			health.Readiness().ServeHTTP(w, r)
+		case "/readyz", "/metrics":
 			hmux.ServeHTTP(w, r)
 		default:
 			client.ServeHTTP(w, r)

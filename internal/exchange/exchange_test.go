@@ -158,6 +158,17 @@ func TestExchange(t *testing.T) {
 				t.Fatalf("X-Road-Id %q", r.h.Get("X-Road-Id"))
 			}
 		})
+		t.Run("gateway health checks key, configuration and store", func(t *testing.T) {
+			r, err := http.Get(tp.hanoi + "/healthz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(r.Body)
+			r.Body.Close()
+			if r.StatusCode != 200 || !bytes.Contains(b, []byte("gateway")) {
+				t.Fatalf("healthz: %d %s", r.StatusCode, b)
+			}
+		})
 		t.Run("access denied", func(t *testing.T) {
 			wantXRoadError(t, tp.call(t, "GET", tp.mps+"/thong-ke-noi-bo/stats", nil), xroad.TypeServerProxyAccessDenied)
 		})

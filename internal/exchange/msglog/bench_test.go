@@ -2,6 +2,7 @@ package msglog_test
 
 import (
 	"context"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -42,6 +43,9 @@ func BenchmarkAppendPaced(b *testing.B) {
 
 func benchPaced(b *testing.B, db *store.DB, perSecond int) {
 	ctx := context.Background()
+	if os.Getenv("NOCKPT") != "" {
+		db.Exec(context.Background(), "PRAGMA wal_autocheckpoint=100000")
+	}
 	migrate(b, db)
 	h := newHub(b)
 	l := h.start(b, db, "gw-bench", msglog.Options{BatchInterval: time.Hour, BatchMax: 20000})
