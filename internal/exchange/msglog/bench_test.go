@@ -2,7 +2,7 @@ package msglog_test
 
 import (
 	"context"
-	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -19,6 +19,7 @@ import (
 // -cpu 2.
 func BenchmarkAppend(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) { benchAppend(b, storetest.OpenSQLite(b)) })
+	b.Run("sqlite-full", func(b *testing.B) { benchAppend(b, openSQLiteFull(b)) })
 	b.Run("postgres", func(b *testing.B) {
 		if storetest.PostgresURL() == "" {
 			b.Skip("PostgreSQL not configured: set VNGOV_TEST_POSTGRES=postgres://... to run")
@@ -33,6 +34,7 @@ func BenchmarkAppend(b *testing.B) {
 // load. Use -benchtime 10000x (two seconds).
 func BenchmarkAppendPaced(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) { benchPaced(b, storetest.OpenSQLite(b), 5000) })
+	b.Run("sqlite-full", func(b *testing.B) { benchPaced(b, openSQLiteFull(b), 5000) })
 	b.Run("postgres", func(b *testing.B) {
 		if storetest.PostgresURL() == "" {
 			b.Skip("PostgreSQL not configured: set VNGOV_TEST_POSTGRES=postgres://... to run")
@@ -41,11 +43,19 @@ func BenchmarkAppendPaced(b *testing.B) {
 	})
 }
 
+// openSQLiteFull opens SQLite as production does by default, syncing each
+// commit to disk (storetest's databases survive a process crash only).
+func openSQLiteFull(b *testing.B) *store.DB {
+	db, err := store.Open(context.Background(), store.Config{Path: filepath.Join(b.TempDir(), "vngov.db"), Synchronous: "full"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
 func benchPaced(b *testing.B, db *store.DB, perSecond int) {
 	ctx := context.Background()
-	if os.Getenv("NOCKPT") != "" {
-		db.Exec(context.Background(), "PRAGMA wal_autocheckpoint=100000")
-	}
 	migrate(b, db)
 	h := newHub(b)
 	l := h.start(b, db, "gw-bench", msglog.Options{BatchInterval: time.Hour, BatchMax: 20000})

@@ -228,3 +228,8 @@ func validate(ctx context.Context, e *Enterprise, codes Codes, today time.Time) 
 	}
 	return out
 }
+
+// invalidQuery is the 422 of one bad query parameter.
+func invalidQuery(field, code, msg, detail string) error {
+	return fault.Invalidf([]fault.FieldError{fe(field, code, msg, detail)}, "%s", detail)
+}
