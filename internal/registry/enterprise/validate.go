@@ -142,7 +142,7 @@ func validate(ctx context.Context, e *Enterprise, codes Codes, today time.Time) 
 		out = append(out, fe("registered_on", "registered_on.required", "Ngày đăng ký thành lập không được để trống", "registered_on is required"))
 	case err != nil:
 		out = append(out, fe("registered_on", "registered_on.format", "Ngày đăng ký thành lập phải có dạng NNNN-TT-NN", "registered_on must be YYYY-MM-DD"))
-	case reg.After(today):
+	case e.RegisteredOn > today.Format(time.DateOnly): // both YYYY-MM-DD, today as it is in Vietnam
 		out = append(out, fe("registered_on", "registered_on.future", "Ngày đăng ký thành lập không được sau ngày hôm nay", "registered_on is in the future"))
 	case reg.Year() < 1900:
 		out = append(out, fe("registered_on", "registered_on.range", "Ngày đăng ký thành lập không hợp lệ", "registered_on is implausibly early"))

@@ -10,7 +10,7 @@ CREATE TABLE ent_enterprise (
     status TEXT NOT NULL,
     commune TEXT NOT NULL
 );
-CREATE INDEX ent_enterprise_name ON ent_enterprise (name_folded);
+CREATE INDEX ent_enterprise_name ON ent_enterprise (name_folded, code);
 CREATE INDEX ent_enterprise_commune ON ent_enterprise (commune);
 
 CREATE TABLE ent_enterprise_version (
