@@ -18,6 +18,8 @@ import (
 	"github.com/vngov/vngov/internal/platform/kernel"
 	"github.com/vngov/vngov/internal/platform/web"
 	"github.com/vngov/vngov/internal/registry"
+	"github.com/vngov/vngov/internal/registry/enterprise"
+	"github.com/vngov/vngov/internal/registry/land"
 	"github.com/vngov/vngov/internal/registry/population"
 )
 
@@ -25,6 +27,8 @@ import (
 type Component struct {
 	k          *kernel.Kernel
 	Population *population.Service
+	Enterprise *enterprise.Service
+	Land       *land.Service
 	srv        *web.Server
 	// BackendURL is where the gateways reach the registries' services.
 	BackendURL string
@@ -54,8 +58,12 @@ func (c *Component) Start(ctx context.Context) error {
 	}
 	codes := registry.CatalogCodes{Catalog: cat}
 	c.Population = population.New(c.k.DB, codes)
+	c.Enterprise = enterprise.New(c.k.DB, codes)
+	c.Land = land.New(c.k.DB, codes)
 	mux := http.NewServeMux()
 	population.NewAPI(c.Population).Routes(mux, "/population")
+	enterprise.NewAPI(c.Enterprise).Routes(mux, "/enterprise")
+	land.NewAPI(c.Land).Routes(mux, "/land")
 	h := c.k.Health
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { h.Liveness().ServeHTTP(w, r) })
 	c.srv = web.NewServer("registry-backend", c.k.Config.RegistryAddr, web.Wrap(mux, web.Options{Logger: c.k.Log, Component: "registry-backend", Metrics: c.k.Metrics}), c.k.Log)

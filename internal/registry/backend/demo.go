@@ -8,6 +8,9 @@ import (
 	"github.com/vngov/vngov/internal/platform/audit"
 	"github.com/vngov/vngov/internal/platform/fault"
 	"github.com/vngov/vngov/internal/platform/kernel"
+	"github.com/vngov/vngov/internal/platform/vnid"
+	"github.com/vngov/vngov/internal/registry/enterprise"
+	"github.com/vngov/vngov/internal/registry/land"
 	"github.com/vngov/vngov/internal/registry/population"
 )
 
@@ -25,55 +28,84 @@ func (c *Component) DemoSetup(ctx context.Context, ex *exchange.Component, hanoi
 	if _, err := c.Population.Create(ctx, who, DemoCitizen, "Dữ liệu mẫu"); err != nil && !isDuplicate(err) {
 		return nil, err
 	}
-	provider := inst + "/GOV/" + exchange.DemoMPS + "/CSDLQGDC"
-	gw := "GOV/" + exchange.DemoMPS + "/GW-BCA"
-	for _, code := range population.Services() {
-		svc := exchange.Service{Gateway: gw, Provider: provider, Code: code, BackendURL: c.BackendURL + "/population/" + code, OpenAPI: population.OpenAPI(code), PersonalData: true}
-		existing, err := ex.Services.List(ctx, gw)
+	type registryDemo struct {
+		provider, gateway, prefix string
+		codes                     []string
+		openapi                   func(string) string
+		grant                     func(code string) []string
+	}
+	hanoi := inst + "/GOV/" + exchange.DemoHanoi + "/MOTCUA"
+	portal := inst + "/GOV/" + exchange.DemoGovOffice + "/CONGDVCQG"
+	regs := []registryDemo{
+		{inst + "/GOV/" + exchange.DemoMPS + "/CSDLQGDC", "GOV/" + exchange.DemoMPS + "/GW-BCA", "/population/", population.Services(), population.OpenAPI, func(code string) []string {
+			switch code {
+			case population.ServiceAccessLog:
+				return []string{portal}
+			case population.ServiceVerify, population.ServicePerson:
+				return []string{"group:GOV-ONESTOP"}
+			}
+			return []string{hanoi}
+		}},
+		{inst + "/GOV/" + exchange.DemoFinance + "/DKDN", "GOV/" + exchange.DemoFinance + "/GW-BTC", "/enterprise/", enterprise.Services(), enterprise.OpenAPI, func(string) []string { return []string{"group:GOV-ONESTOP"} }},
+		{inst + "/GOV/" + exchange.DemoLand + "/CSDLDD", "GOV/" + exchange.DemoLand + "/GW-BNNMT", "/land/", land.Services(), land.OpenAPI, func(string) []string { return []string{hanoi} }},
+	}
+	for _, rg := range regs {
+		existing, err := ex.Services.List(ctx, rg.gateway)
 		if err != nil {
 			return nil, err
 		}
-		have := false
-		for _, e := range existing {
-			if e.Provider == provider && e.Code == code {
-				have = true
+		for _, code := range rg.codes {
+			svc := exchange.Service{Gateway: rg.gateway, Provider: rg.provider, Code: code, BackendURL: c.BackendURL + rg.prefix + code, OpenAPI: rg.openapi(code), PersonalData: true}
+			have := false
+			for _, e := range existing {
+				have = have || (e.Provider == rg.provider && e.Code == code)
 			}
-		}
-		if have {
-			if err := ex.Services.SetBackend(ctx, who, provider, code, svc.BackendURL); err != nil {
+			if have {
+				if err := ex.Services.SetBackend(ctx, who, rg.provider, code, svc.BackendURL); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if _, err := ex.Services.AddService(ctx, who, svc); err != nil {
 				return nil, err
 			}
-			continue
-		}
-		if _, err := ex.Services.AddService(ctx, who, svc); err != nil {
-			return nil, err
-		}
-		var subjects []string
-		switch code {
-		case population.ServiceAccessLog:
-			subjects = []string{inst + "/GOV/" + exchange.DemoGovOffice + "/CONGDVCQG"}
-		case population.ServiceVerify, population.ServicePerson:
-			subjects = []string{"group:GOV-ONESTOP"}
-		default:
-			subjects = []string{inst + "/GOV/" + exchange.DemoHanoi + "/MOTCUA"}
-		}
-		for _, s := range subjects {
-			if err := ex.Services.Grant(ctx, who, exchange.Access{Provider: provider, Service: code, Subject: s}); err != nil {
-				return nil, err
+			for _, s := range rg.grant(code) {
+				if err := ex.Services.Grant(ctx, who, exchange.Access{Provider: rg.provider, Service: code, Subject: s}); err != nil {
+					return nil, err
+				}
 			}
 		}
+		if g := ex.Gateway(rg.gateway); g != nil {
+			g.Reload(ctx)
+		}
 	}
-	if g := ex.Gateway(gw); g != nil {
-		g.Reload(ctx)
+	tax, err := vnid.NewTaxCode("010898765", 0)
+	if err != nil {
+		return nil, err
 	}
-	client := inst + "/GOV/" + exchange.DemoHanoi + "/MOTCUA"
-	purpose := map[string]string{"X-Road-Client": client, "X-Road-UserId": "VN001080000099", "X-Road-Issue": "000.00.92.H26-261123-0001"}
+	if _, err := c.Enterprise.Create(ctx, who, enterprise.Enterprise{Code: tax.String(), Name: "Công ty TNHH Dịch vụ Số Minh An", NameEn: "Minh An Digital Services Company Limited", ShortName: "MINH AN DIGITAL",
+		Type: enterprise.TypeSingleMemberLLC, RegisteredOn: "2019-03-01", Status: enterprise.StatusActive, HeadOffice: enterprise.Address{Commune: "00004", Street: "Số 8 phố Quán Thánh"},
+		CharterCapital: 2000000000, Representatives: []string{DemoCitizen.ID}, Members: []string{DemoCitizen.ID}, BusinessLines: []string{"6201", "6202"}}, "Dữ liệu mẫu"); err != nil && !isDuplicate(err) {
+		return nil, err
+	}
+	if _, err := c.Land.Create(ctx, who, land.Parcel{Commune: "00004", MapSheet: 12, ParcelNo: 345, AreaM2: 68.5, Purpose: "ODT", Term: land.LongTerm, Origin: "recognized",
+		Holders: []land.Holder{{ID: DemoCitizen.ID, Kind: land.KindPerson, SharePct: 100}}, CertificateSerial: "DA 123456"}, "Dữ liệu mẫu"); err != nil && !isDuplicate(err) {
+		return nil, err
+	}
+	purpose := map[string]string{"X-Road-Client": hanoi, "X-Road-UserId": "VN001080000099", "X-Road-Issue": "000.00.92.H26-261123-0001"}
 	base := hanoiClientURL + "/r1/" + inst + "/GOV/" + exchange.DemoMPS + "/CSDLQGDC/"
 	post := map[string]string{"Content-Type": "application/json"}
 	for k, v := range purpose {
 		post[k] = v
 	}
+	gwBase := func(member, subsystem string) string {
+		return hanoiClientURL + "/r1/" + inst + "/GOV/" + member + "/" + subsystem + "/"
+	}
 	return map[string]kernel.Example{
+		"enterprise-lookup": {Method: "GET", URL: gwBase(exchange.DemoFinance, "DKDN") + enterprise.ServiceEnterprise + "/enterprise/" + tax.String(), Headers: purpose,
+			About: "an enterprise's registration from the enterprise registry (Ministry of Finance's gateway); the representatives' access logs record it"},
+		"parcels-by-holder": {Method: "GET", URL: gwBase(exchange.DemoLand, "CSDLDD") + land.ServiceByHolder + "/parcels?holder=" + DemoCitizen.ID, Headers: purpose,
+			About: "the land parcels a citizen holds, from the land registry (Ministry of Agriculture and Environment's gateway)"},
 		"person-lookup": {Method: "GET", URL: base + population.ServicePerson + "/person/" + DemoCitizen.ID, Headers: purpose,
 			About: "Hà Nội's one-stop system reads a citizen's record from the population registry, for a dossier, by an official; the read appears in the citizen's access log"},
 		"person-verify": {Method: "POST", URL: base + population.ServiceVerify + "/person/verify", Headers: post,
