@@ -161,34 +161,45 @@ func TestDemoContract(t *testing.T) {
 		t.Fatalf("endpoints: %v", ep)
 	}
 	examples := ep["examples"].(map[string]any)
-	for _, name := range []string{"catalog-provinces", "catalog-search", "catalog-translate"} {
-		ex, ok := examples[name].(map[string]any)
-		if !ok {
-			t.Errorf("example %s missing", name)
-			continue
+	for _, name := range []string{"catalog-provinces", "catalog-search", "catalog-translate", "exchange-call", "exchange-denied", "exchange-list-methods",
+		"exchange-centralized", "person-lookup", "person-verify", "enterprise-lookup", "parcels-by-holder"} {
+		if _, ok := examples[name]; !ok {
+			t.Errorf("example %s missing from endpoints.json", name)
 		}
-		resp, err := http.Get(ex["url"].(string))
+	}
+	// Every example runs as written, and does what it says.
+	for name, raw := range examples {
+		ex := raw.(map[string]any)
+		var body io.Reader
+		if ex["body"] != nil {
+			b, _ := json.Marshal(ex["body"])
+			body = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequest(ex["method"].(string), ex["url"].(string), body)
+		for k, v := range ex["headers"].(map[string]any) {
+			req.Header.Set(k, v.(string))
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, _ := io.ReadAll(resp.Body)
+		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Errorf("%s: %d %s", name, resp.StatusCode, body)
+		want := map[string]string{
+			"catalog-provinces": `"total":34`, "catalog-search": "Thành phố Hà Nội", "catalog-translate": `"code":"00004"`,
+			"exchange-call": `"birth_year":1989`, "exchange-denied": "Server.ServerProxy.AccessDenied", "exchange-list-methods": `"service_code":"xacminh-cccd"`,
+			"exchange-centralized": `"total":34`, "person-lookup": "Nguyễn Văn Minh", "person-verify": `"match":true`,
+			"enterprise-lookup": "Minh An", "parcels-by-holder": `"00004-12-345"`,
+		}[name]
+		wantStatus := 200
+		if name == "exchange-denied" {
+			wantStatus = 500
 		}
-		switch name {
-		case "catalog-provinces":
-			if !strings.Contains(string(body), `"total":34`) {
-				t.Errorf("%s: %.200s", name, body)
-			}
-		case "catalog-search":
-			if !strings.Contains(string(body), "Thành phố Hà Nội") {
-				t.Errorf("%s: %.200s", name, body)
-			}
-		case "catalog-translate":
-			if !strings.Contains(string(body), `"code":"00004"`) {
-				t.Errorf("%s: %.300s", name, body)
-			}
+		if resp.StatusCode != wantStatus || !strings.Contains(string(b), want) {
+			t.Errorf("example %s: %d %.300s (want %d with %q)", name, resp.StatusCode, b, wantStatus, want)
+		}
+		if strings.HasPrefix(name, "exchange-call") && (resp.Header.Get("X-Road-Id") == "" || resp.Header.Get("X-Road-Request-Hash") == "") {
+			t.Errorf("%s: no X-Road-Id or X-Road-Request-Hash", name)
 		}
 	}
 	var acc map[string]map[string]string
