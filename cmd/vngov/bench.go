@@ -12,6 +12,7 @@ import (
 	"github.com/vngov/vngov/internal/catalog"
 	"github.com/vngov/vngov/internal/exchange"
 	"github.com/vngov/vngov/internal/platform/loadgen"
+	"github.com/vngov/vngov/internal/registry/backend"
 )
 
 // benchArea runs one area's benchmark and returns its key=value line.
@@ -20,6 +21,7 @@ type benchArea func(ctx context.Context, opt loadgen.Options) (string, error)
 var benches = map[string]benchArea{
 	"catalog":  catalog.Bench,
 	"exchange": exchange.Bench,
+	"registry": backend.Bench,
 }
 
 func benchAreas() []string {
@@ -40,6 +42,7 @@ func runBench(ctx context.Context, args []string) error {
 	var opt loadgen.Options
 	fs.DurationVar(&opt.Duration, "duration", 10*time.Second, "how long each measured phase runs")
 	fs.IntVar(&opt.Concurrency, "concurrency", 32, "concurrent clients")
+	fs.IntVar(&opt.Citizens, "citizens", 1000000, "registry: citizens to seed")
 	fs.StringVar(&opt.DatabaseURL, "database-url", os.Getenv("VNGOV_DATABASE_URL"), "PostgreSQL URL to measure on (empty: SQLite)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	if err := fs.Parse(args[1:]); err != nil {

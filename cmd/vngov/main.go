@@ -35,6 +35,7 @@ func commands() []command {
 		{"serve", "[flags]", "run the components named by --roles behind one listen address", runServe},
 		{"demo", "[--data-dir DIR] [--port-base N]", "run every component with demo data, each on its own port; writes DIR/endpoints.json", runDemo},
 		{"migrate", "[flags]", "apply every component's database migrations and exit", runMigrate},
+		{"seed", "registries [--citizens N ...]", "fill the base registries with synthetic, consistent data (deterministic per --seed)", runSeed},
 		{"audit", "verify [flags]", "check the audit trail's hash chain; names the first broken row", runAudit},
 		{"exchange", "<command> [flags]", "the data exchange: registry, services, access rights, message log, calls ('vngov exchange help')", runExchange},
 		{"pki", "init|csr|issue [flags]", "the exchange's certificates: the hub's CA, gateway keys and requests", runPKI},

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vngov/vngov/internal/platform/fault"
@@ -70,15 +71,118 @@ type Access struct {
 	Fields   []string  `json:"fields"`
 }
 
-// RecordAccess logs that p read fields of subject in registry, inside q
-// (the read's own transaction, or the DB).
+// RecordAccess logs that p read fields of subject in registry. Inside a
+// transaction it writes there; on the DB, concurrent reads are committed
+// together (one transaction for many reads) and RecordAccess returns once
+// its row is committed, so a read whose answer leaves has its record.
 func RecordAccess(ctx context.Context, q store.Querier, registry, subject string, p Purpose, fields []string) error {
-	_, err := q.Exec(ctx, "INSERT INTO reg_access (registry, subject, at, client, user_id, issue, service, fields, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		registry, subject, time.Now().UnixMicro(), p.Client, p.UserID, p.Issue, p.Service, strings.Join(fields, ","), p.MessageID)
-	if err != nil {
+	row := accessRow{registry, subject, time.Now().UnixMicro(), p.Client, p.UserID, p.Issue, p.Service, strings.Join(fields, ","), p.MessageID}
+	if db, ok := q.(*store.DB); ok {
+		return writerFor(db).write(ctx, row)
+	}
+	if err := insertAccess(ctx, q, []accessRow{row}); err != nil {
 		return fmt.Errorf("registry: record access to %s: %w", subject, err)
 	}
 	return nil
+}
+
+type accessRow struct {
+	registry, subject string
+	at                int64
+	client, user      string
+	issue, service    string
+	fields, message   string
+}
+
+func insertAccess(ctx context.Context, q store.Querier, rows []accessRow) error {
+	for start := 0; start < len(rows); start += 100 {
+		chunk := rows[start:min(start+100, len(rows))]
+		var b strings.Builder
+		b.WriteString("INSERT INTO reg_access (registry, subject, at, client, user_id, issue, service, fields, message_id) VALUES ")
+		args := make([]any, 0, len(chunk)*9)
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, r.registry, r.subject, r.at, r.client, r.user, r.issue, r.service, r.fields, r.message)
+		}
+		if _, err := q.Exec(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// accessWriter group-commits access rows for one database.
+type accessWriter struct {
+	db *store.DB
+	ch chan accessReq
+}
+
+type accessReq struct {
+	row  accessRow
+	done chan error
+}
+
+var (
+	writersMu sync.Mutex
+	writers   = map[*store.DB]*accessWriter{}
+)
+
+func writerFor(db *store.DB) *accessWriter {
+	writersMu.Lock()
+	defer writersMu.Unlock()
+	w := writers[db]
+	if w == nil {
+		w = &accessWriter{db: db, ch: make(chan accessReq, 4096)}
+		writers[db] = w
+		go w.run()
+	}
+	return w
+}
+
+func (w *accessWriter) write(ctx context.Context, row accessRow) error {
+	req := accessReq{row: row, done: make(chan error, 1)}
+	select {
+	case w.ch <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run commits whatever is queued in one transaction, then the next group:
+// reads that arrive during a commit share the following one.
+func (w *accessWriter) run() {
+	for first := range w.ch {
+		group := []accessReq{first}
+	drain:
+		for len(group) < 1000 {
+			select {
+			case r := <-w.ch:
+				group = append(group, r)
+			default:
+				break drain
+			}
+		}
+		rows := make([]accessRow, len(group))
+		for i, r := range group {
+			rows[i] = r.row
+		}
+		err := w.db.Tx(context.Background(), func(tx *store.Tx) error { return insertAccess(context.Background(), tx, rows) })
+		if err != nil {
+			err = fmt.Errorf("registry: record access: %w", err)
+		}
+		for _, r := range group {
+			r.done <- err
+		}
+	}
 }
 
 // AccessLog returns the reads of subject's data, newest first.

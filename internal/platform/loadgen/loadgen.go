@@ -113,4 +113,5 @@ type Options struct {
 	Duration    time.Duration // how long each measured phase runs
 	Concurrency int           // concurrent clients
 	DatabaseURL string        // PostgreSQL to measure on; empty: SQLite
+	Citizens    int           // the registry benchmark's population size
 }

@@ -30,13 +30,20 @@ type Component struct {
 	Enterprise *enterprise.Service
 	Land       *land.Service
 	srv        *web.Server
+	pages      *Pages // the clerks' pages (/registry/)
 	// BackendURL is where the gateways reach the registries' services.
 	BackendURL string
 }
 
 // NewComponent returns the registries on k.
 func NewComponent(k *kernel.Kernel) (*Component, error) {
-	return &Component{k: k}, nil
+	c := &Component{k: k}
+	pages, err := NewPages(c)
+	if err != nil {
+		return nil, err
+	}
+	c.pages = pages
+	return c, nil
 }
 
 // Name is the role name.
@@ -66,6 +73,9 @@ func (c *Component) Start(ctx context.Context) error {
 	land.NewAPI(c.Land).Routes(mux, "/land")
 	h := c.k.Health
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { h.Liveness().ServeHTTP(w, r) })
+	if c.k.Config.RegistryAddr == "" {
+		return nil // a tool (seeding, migration) that needs no listener
+	}
 	c.srv = web.NewServer("registry-backend", c.k.Config.RegistryAddr, web.Wrap(mux, web.Options{Logger: c.k.Log, Component: "registry-backend", Metrics: c.k.Metrics}), c.k.Log)
 	if err := c.srv.Start(); err != nil {
 		return fmt.Errorf("registry: backend on %s: %w", c.k.Config.RegistryAddr, err)
@@ -80,8 +90,9 @@ func (c *Component) Start(ctx context.Context) error {
 	return nil
 }
 
-// Routes mounts the registry clerks' API (/registry/v1/).
+// Routes mounts the registry clerks' API (/registry/v1/) and pages (/registry/).
 func (c *Component) Routes(mux *http.ServeMux) {
+	c.pages.Routes(mux)
 	mux.HandleFunc("GET /registry/v1/population/persons", c.clerk(func(w http.ResponseWriter, r *http.Request, who audit.Actor) {
 		q := r.URL.Query()
 		limit, _ := strconv.Atoi(q.Get("limit"))

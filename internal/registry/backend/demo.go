@@ -25,6 +25,13 @@ var DemoCitizen = population.Person{ID: "001089012345", FullName: "Nguyễn Văn
 func (c *Component) DemoSetup(ctx context.Context, ex *exchange.Component, hanoiClientURL string) (map[string]kernel.Example, error) {
 	who := audit.Actor{Subject: "system:demo"}
 	inst := c.k.Config.Instance
+	if n, err := c.Population.Count(ctx); err != nil {
+		return nil, err
+	} else if n == 0 {
+		if _, err := c.Seed(ctx, SeedOptions{Citizens: 10000, Enterprises: 1000, Parcels: 5000, Seed: 1}); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := c.Population.Create(ctx, who, DemoCitizen, "Dữ liệu mẫu"); err != nil && !isDuplicate(err) {
 		return nil, err
 	}
