@@ -177,6 +177,8 @@ func enterpriseOf(e *synth.Enterprise) enterprise.Enterprise {
 func landOrigin(s string) string {
 	l := strings.ToLower(s)
 	switch {
+	case strings.Contains(l, "công nhận"):
+		return "recognized"
 	case strings.Contains(l, "cho thuê") && strings.Contains(l, "hằng năm"):
 		return "lease-annual"
 	case strings.Contains(l, "cho thuê"):

@@ -25,11 +25,10 @@ const (
 
 // commune is a commune-level unit of 1 July 2025.
 type commune struct {
-	code    string
-	name    string
-	prov    int  // index in world.provs
-	ward    bool // phường (urban)
-	special bool // đặc khu (island special zone)
+	code string
+	name string
+	prov int  // index in world.provs
+	ward bool // phường (urban); xã and đặc khu are rural
 }
 
 // newProv is one of the 34 provinces of 1 July 2025.
@@ -40,7 +39,6 @@ type newProv struct {
 	oldPick  picker
 	communes []int // indices in world.communes
 	wards    []int
-	rural    []int
 	pop      float64
 	region   int
 }
@@ -64,7 +62,6 @@ type world struct {
 	communes []commune
 	provs    []newProv
 	olds     []oldProv
-	oldIndex map[string]int // "001" -> index
 	provIdx  map[string]int // "01" -> index
 	national picker         // an old province by population
 	bizProv  picker         // a new province by number of enterprises
@@ -125,7 +122,7 @@ func regionOf(oldCode string) int {
 }
 
 func loadWorld() *world {
-	w := &world{oldIndex: map[string]int{}, provIdx: map[string]int{}, ethnic: map[string]bool{}, religion: map[string]bool{}}
+	w := &world{provIdx: map[string]int{}, ethnic: map[string]bool{}, religion: map[string]bool{}}
 	for _, r := range readCSV("ethnic-groups.csv") {
 		w.ethnic[r[0]] = true
 	}
@@ -142,14 +139,11 @@ func loadWorld() *world {
 			if !ok {
 				panic("synth: commune " + r[0] + " of unknown province " + r[3])
 			}
-			c := commune{code: r[0], name: r[1], prov: p,
-				ward: strings.HasPrefix(r[1], "Phường "), special: strings.HasPrefix(r[1], "Đặc khu ")}
+			c := commune{code: r[0], name: r[1], prov: p, ward: strings.HasPrefix(r[1], "Phường ")}
 			np := &w.provs[p]
 			np.communes = append(np.communes, len(w.communes))
 			if c.ward {
 				np.wards = append(np.wards, len(w.communes))
-			} else {
-				np.rural = append(np.rural, len(w.communes))
 			}
 			w.communes = append(w.communes, c)
 		}
@@ -195,7 +189,6 @@ func loadWorld() *world {
 			relig = religionDefault
 		}
 		o.religion = *withRest("00", relig)
-		w.oldIndex[r[0]] = len(w.olds)
 		w.provs[p].olds = append(w.provs[p].olds, len(w.olds))
 		w.provs[p].pop += pop
 		w.olds = append(w.olds, o)

@@ -41,8 +41,8 @@ var enterpriseShare = map[string]int{"SKC": 850, "TMD": 600, "RSX": 100}
 const (
 	originAllocPaid   = "Nhà nước giao đất có thu tiền sử dụng đất"
 	originAllocFree   = "Nhà nước giao đất không thu tiền sử dụng đất"
-	originLeaseYearly = "Nhà nước cho thuê đất trả tiền hàng năm"
-	originLeaseOnce   = "Nhà nước cho thuê đất trả tiền một lần cho cả thời gian thuê"
+	originLeaseYearly = "Nhà nước cho thuê đất trả tiền thuê đất hằng năm"
+	originLeaseOnce   = "Nhà nước cho thuê đất trả tiền thuê đất một lần cho cả thời gian thuê"
 	originRecogPaid   = "Công nhận quyền sử dụng đất như giao đất có thu tiền sử dụng đất"
 	originRecogFree   = "Công nhận quyền sử dụng đất như giao đất không thu tiền sử dụng đất"
 	originTransfer    = "Nhận chuyển nhượng quyền sử dụng đất"

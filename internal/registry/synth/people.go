@@ -1,17 +1,19 @@
 package synth
 
-// How households are made. Numbers are per mille unless said otherwise.
+// Household types.
 const (
-	maxLiving = 7  // members of a household
-	maxDrafts = 10 // living members and the records of late spouses
-
-	// Household types.
 	hhSingle = iota
 	hhCouple
 	hhNuclear
 	hhSingleParent
 	hhThreeGen // a couple, their children and the head's parent(s)
 	hhElder    // an elderly head, a married child, grandchildren
+)
+
+// How households are made. Chances are per mille.
+const (
+	maxLiving = 7  // members of a household
+	maxDrafts = 10 // living members and the records of late spouses
 
 	// lateSpouse is the chance that a widowed person's late spouse has a
 	// record (status deceased) among the generated people; it makes about
@@ -123,9 +125,9 @@ func (g *Generator) People(n int, emit func(h *Household, people []*Person) erro
 	return nil
 }
 
-// household makes one household of at most max records into s.hh and
+// household makes one household of at most limit records into s.hh and
 // s.persons.
-func (g *Generator) household(max int) error {
+func (g *Generator) household(limit int) error {
 	s, r, w := &g.people, &g.pr, g.w
 	s.resOld = w.national.pick(r)
 	s.prov = w.olds[s.resOld].prov
@@ -147,8 +149,8 @@ func (g *Generator) household(max int) error {
 		if attempt >= 3 {
 			t = hhSingle
 		}
-		g.plan(t, max)
-		if s.n <= max && s.n > 0 {
+		g.plan(t, limit)
+		if s.n <= limit && s.n > 0 {
 			break
 		}
 	}
@@ -157,8 +159,10 @@ func (g *Generator) household(max int) error {
 	return g.finish()
 }
 
-// plan makes the people of a household of type t.
-func (g *Generator) plan(t, max int) {
+// plan makes the people of a household of type t; limit is the number of
+// records wanted at most, which only the late spouses heed (the caller
+// tries again when a plan is too big).
+func (g *Generator) plan(t, limit int) {
 	s, r := &g.people, &g.pr
 	switch t {
 	case hhSingle:
@@ -186,7 +190,7 @@ func (g *Generator) plan(t, max int) {
 				marital = Single
 			}
 			s.head = g.newPerson(sex, ageYear(skewLow(r, 62, 95)), s.origin, -1, -1, "chủ hộ", marital)
-			g.maybeLateSpouse(s.head, max)
+			g.maybeLateSpouse(s.head, limit)
 		default:
 			sex := r.intn(2)
 			marital := Divorced
@@ -196,7 +200,7 @@ func (g *Generator) plan(t, max int) {
 				marital = Widowed
 			}
 			s.head = g.newPerson(sex, ageYear(r.between(40, 61)), s.origin, -1, -1, "chủ hộ", marital)
-			g.maybeLateSpouse(s.head, max)
+			g.maybeLateSpouse(s.head, limit)
 		}
 	case hhCouple:
 		wAge := r.between(20, 32)
@@ -222,7 +226,7 @@ func (g *Generator) plan(t, max int) {
 			marital = Widowed
 		}
 		s.head = g.newPerson(sex, ageYear(r.between(28, 60)), s.origin, -1, -1, "chủ hộ", marital)
-		late := g.maybeLateSpouse(s.head, max-1)
+		late := g.maybeLateSpouse(s.head, limit-1)
 		f, m := s.head, late
 		if sex == 1 {
 			f, m = late, s.head
@@ -285,7 +289,7 @@ func (g *Generator) plan(t, max int) {
 				year = wYear - coupleGap(r)
 			}
 			s.head = g.newPerson(sex, year, s.origin, -1, -1, "chủ hộ", Widowed)
-			late := g.maybeLateSpouse(s.head, max-3)
+			late := g.maybeLateSpouse(s.head, limit-3)
 			f, m = s.head, late
 			if sex == 1 {
 				f, m = late, s.head

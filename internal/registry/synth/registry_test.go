@@ -9,8 +9,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/vngov/vngov/internal/platform/vnid"
 )
@@ -228,14 +231,14 @@ func TestParcels(t *testing.T) {
 				t.Errorf("%s: term %q", p.ID, p.Term)
 			}
 		}
-		if p.Origin == "" {
-			t.Errorf("%s: no origin", p.ID)
+		if p.Origin == "" || !norm.NFC.IsNormalString(p.Origin+p.Term) {
+			t.Errorf("%s: origin %q, term %q", p.ID, p.Origin, p.Term)
 		}
 		if len(p.Mortgages) > 0 {
 			mortgaged++
 		}
 		for _, mg := range p.Mortgages {
-			if mg.Bank == "" || mg.Amount <= 0 || mg.RegisteredOn < p.IssuedOn || mg.RegisteredOn > "2025-06-30" {
+			if mg.Bank == "" || !norm.NFC.IsNormalString(mg.Bank) || mg.Amount <= 0 || mg.RegisteredOn < p.IssuedOn || mg.RegisteredOn > "2025-06-30" {
 				t.Errorf("%s: mortgage %+v", p.ID, mg)
 			}
 		}
@@ -349,6 +352,25 @@ func TestProgress(t *testing.T) {
 	p.Done()
 	if buf.Len() != 0 {
 		t.Errorf("printed after Done: %q", buf.String())
+	}
+
+	// Several goroutines.
+	buf.Reset()
+	c := NewProgress(&buf, "x", 0)
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 100000; j++ {
+				c.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	c.Done()
+	if !strings.HasPrefix(buf.String(), "x: 400000 ") && !strings.Contains(buf.String(), "\nx: 400000 ") {
+		t.Errorf("concurrent Add: %q", buf.String())
 	}
 
 	// Unknown total.

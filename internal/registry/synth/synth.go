@@ -89,8 +89,9 @@ type Person struct {
 	DeathDate      string `json:"death_date,omitempty"`
 }
 
-// LivingAdult reports whether p is alive and at least 18 on AsOf, and so
-// may represent an enterprise or hold land.
+// LivingAdult reports whether p is alive and born in 2006 or before, so
+// surely 18 on AsOf: someone who may represent an enterprise or hold land.
+// Enterprises and Parcels apply the same rule to the IDs they are given.
 func (p *Person) LivingAdult() bool {
 	return p.Status == Living && birthYearOfID(p.ID) <= adultBornBy
 }
