@@ -2,11 +2,7 @@ package exchange
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -35,10 +31,11 @@ type Pages struct {
 	c   *Component
 	rd  *web.Renderer
 	now func() time.Time
-	// key signs session cookies. It is random per process, so sessions end
-	// when the process restarts and are not shared between nodes: enough
-	// until the identity provider lands and issues real sessions.
-	key []byte
+	// sessions signs the log pages' session cookies with a key random per
+	// process, so sessions end when the process restarts and are not shared
+	// between nodes: enough until the identity provider lands and issues
+	// real sessions.
+	sessions *authn.Sessions
 }
 
 // Session cookie of the log pages.
@@ -69,9 +66,9 @@ func NewPages(c *Component) (*Pages, error) {
 	if err != nil {
 		return nil, fmt.Errorf("exchange: pages: %w", err)
 	}
-	key := make([]byte, 32)
-	rand.Read(key) // never fails (crypto/rand)
-	return &Pages{c: c, rd: rd, now: time.Now, key: key}, nil
+	s := authn.NewRandomSessions(sessionCookie, sessionPath, sessionTTL)
+	s.TrustProxy = c.k.Config.TrustProxy
+	return &Pages{c: c, rd: rd, now: time.Now, sessions: s}, nil
 }
 
 // Routes mounts the pages on mux.
@@ -452,53 +449,19 @@ func (p *Pages) services(w http.ResponseWriter, r *http.Request) {
 
 // ---------------------------------------------------------------- sessions
 
-// issue returns a session cookie value for subject: subject|expiry, signed
-// with HMAC-SHA256 under the process's key.
+// issue returns a session cookie value for subject, an exchange
+// administrator, ending at exp.
 func (p *Pages) issue(subject string, exp time.Time) string {
-	payload := subject + "|" + strconv.FormatInt(exp.Unix(), 10)
-	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + base64.RawURLEncoding.EncodeToString(p.mac(payload))
-}
-
-func (p *Pages) mac(payload string) []byte {
-	m := hmac.New(sha256.New, p.key)
-	m.Write([]byte("vngov-exchange-session-v1|"))
-	m.Write([]byte(payload))
-	return m.Sum(nil)
+	return p.sessions.Encode(&authn.Principal{Subject: subject, Roles: []string{authn.RoleExchangeAdmin}}, exp)
 }
 
 // session returns the subject of r's valid session, or "".
 func (p *Pages) session(r *http.Request) string {
-	ck, err := r.Cookie(sessionCookie)
-	if err != nil {
+	pr, err := p.sessions.Read(r)
+	if err != nil || !pr.Has(authn.RoleExchangeAdmin) {
 		return ""
 	}
-	enc, sig, ok := strings.Cut(ck.Value, ".")
-	if !ok {
-		return ""
-	}
-	payload, err1 := base64.RawURLEncoding.DecodeString(enc)
-	mac, err2 := base64.RawURLEncoding.DecodeString(sig)
-	if err1 != nil || err2 != nil || !hmac.Equal(mac, p.mac(string(payload))) {
-		return ""
-	}
-	i := strings.LastIndexByte(string(payload), '|')
-	if i <= 0 {
-		return ""
-	}
-	exp, err := strconv.ParseInt(string(payload[i+1:]), 10, 64)
-	if err != nil || !p.now().Before(time.Unix(exp, 0)) {
-		return ""
-	}
-	return string(payload[:i])
-}
-
-func (p *Pages) secure(r *http.Request) bool {
-	return r.TLS != nil || (p.c.k.Config.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"))
-}
-
-func (p *Pages) setSession(w http.ResponseWriter, r *http.Request, value string, maxAge int, exp time.Time) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: value, Path: sessionPath, MaxAge: maxAge, Expires: exp,
-		HttpOnly: true, Secure: p.secure(r), SameSite: http.SameSiteStrictMode})
+	return pr.Subject
 }
 
 func actor(r *http.Request, subject string) audit.Actor {
@@ -507,16 +470,7 @@ func actor(r *http.Request, subject string) audit.Actor {
 
 // safeNext keeps a post-sign-in destination on these pages.
 func safeNext(s string) string {
-	const def = "/exchange/traffic"
-	if s == "" || strings.HasPrefix(s, "//") || strings.ContainsAny(s, "\\\r\n\t") {
-		return def
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/exchange/") ||
-		u.Path == "/exchange/signin" || u.Path == "/exchange/signout" {
-		return def
-	}
-	return u.RequestURI()
+	return authn.SafeNext(s, "/exchange/", "/exchange/traffic", "/exchange/signin", "/exchange/signout")
 }
 
 type signinView struct {
@@ -545,7 +499,6 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := signinView{Next: safeNext(r.PostFormValue("next"))}
-	token := strings.TrimSpace(r.PostFormValue("token"))
 	fail := func(status int, vi, en string) {
 		v.Errors = []fault.FieldError{{Field: "token", Code: "token.invalid", Message: vi, Detail: en}}
 		v.Error = vi
@@ -554,33 +507,28 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 		}
 		p.renderSignin(w, r, status, v)
 	}
-	if token == "" {
-		audit.Record(ctx, p.c.k.DB, actor(r, "anonymous").Entry("exchange.signin", "exchange/traffic", audit.Denied, map[string]any{"reason": "empty"}))
-		fail(http.StatusUnprocessableEntity, "Hãy nhập mã quản trị", "Enter the administration token")
-		return
-	}
-	// The verifier reads credentials from a request; hand it one that
-	// carries the typed token as a bearer header, as the API gets it.
-	vr, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/exchange/signin", nil)
-	vr.RemoteAddr = r.RemoteAddr
-	vr.Header.Set("Authorization", "Bearer "+token)
-	pr, err := p.c.k.Admin.Verify(vr)
-	if err != nil {
-		audit.Record(ctx, p.c.k.DB, actor(r, "anonymous").Entry("exchange.signin", "exchange/traffic", audit.Denied, map[string]any{"reason": "invalid"}))
-		fail(http.StatusUnprocessableEntity, "Mã quản trị không đúng. Hãy kiểm tra và nhập lại.", "The administration token is not valid. Check it and try again.")
-		return
-	}
-	if !pr.Has(authn.RoleExchangeAdmin) {
-		audit.Record(ctx, p.c.k.DB, actor(r, pr.Subject).Entry("exchange.signin", "exchange/traffic", audit.Denied, map[string]any{"reason": "role"}))
-		fail(http.StatusForbidden, "Tài khoản không có quyền quản trị trục trao đổi dữ liệu", "This account lacks the exchange-admin role")
+	pr, refused := authn.SignInWithToken(ctx, p.c.k.Admin, r, r.PostFormValue("token"), authn.RoleExchangeAdmin)
+	if refused != authn.Accepted {
+		who := "anonymous"
+		if pr != nil {
+			who = pr.Subject
+		}
+		audit.Record(ctx, p.c.k.DB, actor(r, who).Entry("exchange.signin", "exchange/traffic", audit.Denied, map[string]any{"reason": string(refused)}))
+		switch refused {
+		case authn.RefusedEmpty:
+			fail(http.StatusUnprocessableEntity, "Hãy nhập mã quản trị", "Enter the administration token")
+		case authn.RefusedRole:
+			fail(http.StatusForbidden, "Tài khoản không có quyền quản trị trục trao đổi dữ liệu", "This account lacks the exchange-admin role")
+		default:
+			fail(http.StatusUnprocessableEntity, "Mã quản trị không đúng. Hãy kiểm tra và nhập lại.", "The administration token is not valid. Check it and try again.")
+		}
 		return
 	}
 	if err := audit.Record(ctx, p.c.k.DB, actor(r, pr.Subject).Entry("exchange.signin", "exchange/traffic", audit.OK, nil)); err != nil {
 		p.rd.RenderError(w, r, err)
 		return
 	}
-	exp := p.now().Add(sessionTTL)
-	p.setSession(w, r, p.issue(pr.Subject, exp), int(sessionTTL/time.Second), exp)
+	p.sessions.Issue(w, r, pr)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)
 }
@@ -589,7 +537,7 @@ func (p *Pages) signout(w http.ResponseWriter, r *http.Request) {
 	if who := p.session(r); who != "" {
 		audit.Record(r.Context(), p.c.k.DB, actor(r, who).Entry("exchange.signout", "exchange/traffic", audit.OK, nil))
 	}
-	p.setSession(w, r, "", -1, time.Unix(1, 0))
+	p.sessions.Clear(w, r)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, "/exchange/", http.StatusSeeOther)
 }

@@ -226,40 +226,41 @@ func (p *Pages) signout(w http.ResponseWriter, r *http.Request) {
 
 // ---------------------------------------------------------------- catalog names
 
-// codeName names a catalog code in lang: the version in force today, or
-// the last one for a code since retired (a commune before the 2025
-// merger). "" when the catalog does not know it.
-func (p *Pages) codeName(ctx context.Context, lang, list, code string) string {
+// item is a catalog code's version in force today, or its last one for a
+// code since retired (such as a commune before the 2025 merger).
+func (p *Pages) item(ctx context.Context, list, code string) (catalog.Item, bool) {
 	if code == "" {
-		return ""
+		return catalog.Item{}, false
 	}
-	it, err := p.cat.Item(ctx, list, code, "")
-	if err != nil {
-		hist, herr := p.cat.History(ctx, list, code)
-		if herr != nil || len(hist) == 0 {
-			return ""
-		}
-		it = hist[len(hist)-1]
+	if it, err := p.cat.Item(ctx, list, code, ""); err == nil {
+		return it, true
+	}
+	hist, err := p.cat.History(ctx, list, code)
+	if err != nil || len(hist) == 0 {
+		return catalog.Item{}, false
+	}
+	return hist[len(hist)-1], true
+}
+
+// codeName names a catalog code in lang; "" when the catalog does not
+// know it.
+func (p *Pages) codeName(ctx context.Context, lang, list, code string) string {
+	it, ok := p.item(ctx, list, code)
+	if !ok {
+		return ""
 	}
 	return msg(lang, it.Name, it.NameEn)
 }
 
 // unitName names a commune with its province: "Phường Ba Đình, Thành phố Hà Nội".
 func (p *Pages) unitName(ctx context.Context, lang, code string) string {
-	n := p.codeName(ctx, lang, "admin-units", code)
-	if n == "" {
+	it, ok := p.item(ctx, "admin-units", code)
+	if !ok {
 		return ""
 	}
-	it, err := p.cat.Item(ctx, "admin-units", code, "")
-	if err != nil {
-		if hist, herr := p.cat.History(ctx, "admin-units", code); herr == nil && len(hist) > 0 {
-			it = hist[len(hist)-1]
-		}
-	}
-	if it.Parent != "" {
-		if pn := p.codeName(ctx, lang, "admin-units", it.Parent); pn != "" {
-			n += ", " + pn
-		}
+	n := msg(lang, it.Name, it.NameEn)
+	if pn := p.codeName(ctx, lang, "admin-units", it.Parent); pn != "" {
+		n += ", " + pn
 	}
 	return n
 }
@@ -425,9 +426,14 @@ type fact struct {
 	Href  string
 }
 
+// historyRow is one version of the record in the history table.
 type historyRow struct {
-	population.Version
-	Changed string
+	Version   int
+	ValidFrom string
+	Reason    string
+	Author    string
+	Created   time.Time
+	Changed   string // the fields that differ from the version before
 }
 
 func (p *Pages) person(w http.ResponseWriter, r *http.Request, who audit.Actor) {
@@ -496,7 +502,7 @@ func (p *Pages) person(w http.ResponseWriter, r *http.Request, who audit.Actor) 
 		{Label: T("registry.field.status"), Value: status},
 	}
 	for i, h := range hist {
-		row := historyRow{Version: h}
+		row := historyRow{Version: h.Version, ValidFrom: h.ValidFrom, Reason: h.Reason, Author: h.Author, Created: h.Created}
 		if i+1 < len(hist) {
 			row.Changed = changedLabels(lang, hist[i+1].Person, h.Person)
 		} else {
@@ -596,7 +602,7 @@ type formInput struct {
 }
 
 func inputOf(p population.Person) formInput {
-	return formInput{Person: p, Birth: p.BirthDate, Death: p.DeathDate, Version: p.Version}
+	return formInput{Person: p, Birth: displayDay(p.BirthDate), Death: displayDay(p.DeathDate), Version: p.Version}
 }
 
 // readForm reads the posted form into a record (dates typed the
@@ -729,7 +735,18 @@ func (p *Pages) create(w http.ResponseWriter, r *http.Request, who audit.Actor) 
 	in.Version = 0
 	rec, err := p.c.Population.Create(r.Context(), who, in.Person, in.Reason)
 	if f := fault.As(err); f != nil && f.Kind == fault.Invalid {
-		p.renderForm(w, r, http.StatusUnprocessableEntity, who, true, in, f.Fields, nil)
+		errs := f.Fields
+		if in.Person.Current.Commune == "" {
+			// Left empty, the current residence is the permanent one: its
+			// errors are already shown there, not beside the empty field.
+			errs = nil
+			for _, e := range f.Fields {
+				if !strings.HasPrefix(e.Field, "current_residence.") {
+					errs = append(errs, e)
+				}
+			}
+		}
+		p.renderForm(w, r, http.StatusUnprocessableEntity, who, true, in, errs, nil)
 		return
 	}
 	if err != nil {
