@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -347,4 +348,20 @@ func TestHubAway(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Fatalf("did not recover after the hub returned: %d %s", r.status, r.body)
+}
+
+func TestClientCallsThroughTheGateway(t *testing.T) {
+	tp := newTopo(t, storetest.OpenSQLite(t), 0)
+	c := &Client{Gateway: tp.hanoi, As: tp.client}
+	var out map[string]any
+	err := c.Call(context.Background(), "GET", inst+"/GOV/"+DemoMPS+"/CSDLQGDC/xacminh-cccd", "/personal-ids/001089012345",
+		Purpose{UserID: "VN001080000099", Issue: "test"}, nil, &out)
+	if err != nil || out["birth_year"] != float64(1989) {
+		t.Fatalf("%v %v", out, err)
+	}
+	err = c.Call(context.Background(), "GET", inst+"/GOV/"+DemoMPS+"/CSDLQGDC/thong-ke-noi-bo", "/stats", Purpose{}, nil, nil)
+	var xe *xroad.Error
+	if !errors.As(err, &xe) || xe.Type != xroad.TypeServerProxyAccessDenied {
+		t.Fatalf("denied: %v", err)
+	}
 }
