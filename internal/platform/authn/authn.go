@@ -16,10 +16,12 @@ import (
 
 // Role names used across components.
 const (
-	RoleCatalogAdmin  = "catalog-admin"
-	RoleExchangeAdmin = "exchange-admin"
-	RoleRegistryClerk = "registry-clerk"
-	RoleAuditor       = "auditor"
+	RoleCatalogAdmin   = "catalog-admin"
+	RoleExchangeAdmin  = "exchange-admin"
+	RoleRegistryClerk  = "registry-clerk"
+	RoleAuditor        = "auditor"
+	RoleProcedureAdmin = "procedure-admin"
+	RoleIdentityAdmin  = "identity-admin"
 )
 
 // Principal is an authenticated caller.

@@ -79,7 +79,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Kernel, e
 		Bus:     b,
 		Relay:   bus.NewRelay(db, b, log),
 		Metrics: web.NewMetrics(),
-		Admin:   authn.NewStaticToken(cfg.AdminToken, "admin-token", authn.RoleCatalogAdmin, authn.RoleExchangeAdmin, authn.RoleRegistryClerk, authn.RoleAuditor),
+		Admin:   authn.NewStaticToken(cfg.AdminToken, "admin-token", authn.RoleCatalogAdmin, authn.RoleExchangeAdmin, authn.RoleRegistryClerk, authn.RoleAuditor, authn.RoleProcedureAdmin, authn.RoleIdentityAdmin),
 	}
 	k.Health = web.NewHealth(k.Metrics)
 	k.Health.AddCheck("store", db.Ping)
