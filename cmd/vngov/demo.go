@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vngov/vngov/internal/exchange"
+	"github.com/vngov/vngov/internal/notify"
 	"github.com/vngov/vngov/internal/platform/kernel"
 	"github.com/vngov/vngov/internal/platform/web"
 	"github.com/vngov/vngov/internal/registry/backend"
@@ -106,6 +107,24 @@ func runDemo(ctx context.Context, args []string) error {
 		servers = append(servers, srv)
 		endpoints[keys[c.Name()]] = "http://" + srv.Addr()
 	}
+	// The demo's mailbox: every email and SMS the platform sends lands here.
+	if err := k.DB.Migrate(ctx, "notify", notify.Migrations()); err != nil {
+		return err
+	}
+	mailbox := notify.New(k.DB, nil)
+	mpages, err := mailbox.Pages()
+	if err != nil {
+		return err
+	}
+	mmux := http.NewServeMux()
+	mpages.Routes(mmux)
+	mountCommon(mmux, k, "mailbox")
+	msrv := web.NewServer("mailbox", fmt.Sprintf("%s:%d", host, *portBase+portMailbox), k.Handler("mailbox", mmux), log)
+	if err := msrv.Start(); err != nil {
+		return fmt.Errorf("mailbox: %w (choose other ports with --port-base)", err)
+	}
+	servers = append(servers, msrv)
+	endpoints["mailbox"] = "http://" + msrv.Addr()
 	catalogURL, _ := endpoints["catalog"].(string)
 	examples := map[string]Example{}
 	for _, c := range cs {
