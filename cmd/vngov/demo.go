@@ -77,8 +77,21 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 
 	host := "127.0.0.1"
-	ports := map[string]int{"catalog": portCatalog, "exchange": portHub, "registry": portConsole}
-	keys := map[string]string{"catalog": "catalog", "exchange": "hub", "registry": "console"}
+	// Each demo address serves one or more components (the demo contract's
+	// keys); the first named is the address's home page.
+	sites := []struct {
+		key   string
+		port  int
+		roles []string
+	}{
+		{"catalog", portCatalog, []string{"catalog"}},
+		{"hub", portHub, []string{"exchange"}},
+		{"console", portConsole, []string{"registry", "procedure"}},
+	}
+	byName := map[string]kernel.Component{}
+	for _, c := range cs {
+		byName[c.Name()] = c
+	}
 	endpoints := map[string]any{"instance": cfg.Instance}
 	var servers []*web.Server
 	defer func() {
@@ -88,24 +101,31 @@ func runDemo(ctx context.Context, args []string) error {
 			s.Shutdown(sctx)
 		}
 	}()
-	for _, c := range cs {
-		off, ok := ports[c.Name()]
-		if !ok {
+	for _, site := range sites {
+		mux := http.NewServeMux()
+		home := ""
+		for _, role := range site.roles {
+			if c := byName[role]; c != nil {
+				c.Routes(mux)
+				if home == "" {
+					home = role
+				}
+			}
+		}
+		if home == "" {
 			continue
 		}
-		mux := http.NewServeMux()
-		c.Routes(mux)
-		mountCommon(mux, k, c.Name())
-		addr := fmt.Sprintf("%s:%d", host, *portBase+off)
-		srv := web.NewServer(c.Name(), addr, k.Handler(c.Name(), mux), log)
+		mountCommon(mux, k, home)
+		addr := fmt.Sprintf("%s:%d", host, *portBase+site.port)
+		srv := web.NewServer(site.key, addr, k.Handler(site.key, mux), log)
 		if err := srv.Start(); err != nil {
 			if errors.Is(err, syscall.EADDRINUSE) {
-				return fmt.Errorf("port %d is in use: stop what uses it, or choose other ports with --port-base", *portBase+off)
+				return fmt.Errorf("port %d is in use: stop what uses it, or choose other ports with --port-base", *portBase+site.port)
 			}
 			return err
 		}
 		servers = append(servers, srv)
-		endpoints[keys[c.Name()]] = "http://" + srv.Addr()
+		endpoints[site.key] = "http://" + srv.Addr()
 	}
 	// The demo's mailbox: every email and SMS the platform sends lands here.
 	if err := k.DB.Migrate(ctx, "notify", notify.Migrations()); err != nil {
@@ -156,6 +176,10 @@ func runDemo(ctx context.Context, args []string) error {
 		examples["catalog-provinces"] = Example{Method: "GET", URL: catalogURL + "/catalog/v1/lists/admin-units/items?level=province&limit=100", Headers: map[string]string{}, About: "the 34 provinces and cities in force today"}
 		examples["catalog-search"] = Example{Method: "GET", URL: catalogURL + "/catalog/v1/lists/admin-units/items?q=ha%20noi", Headers: map[string]string{}, About: "search without diacritics: 'ha noi' finds Thành phố Hà Nội"}
 		examples["catalog-translate"] = Example{Method: "GET", URL: catalogURL + "/catalog/v1/admin-units/translate?code=00013", Headers: map[string]string{}, About: "the old commune code 00013 (Phường Quán Thánh) translated to today's Phường Ba Đình"}
+	}
+	if u, ok := endpoints["console"].(string); ok && byName["procedure"] != nil {
+		examples["procedures-search"] = Example{Method: "GET", URL: u + "/procedure/v1/procedures?q=khai%20sinh", Headers: map[string]string{},
+			About: "the administrative procedures database, searched without diacritics"}
 	}
 	endpoints["examples"] = examples
 	if err := writeJSON(filepath.Join(cfg.DataDir, "endpoints.json"), endpoints, 0o644); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/vngov/vngov/internal/exchange"
 	"github.com/vngov/vngov/internal/platform/config"
 	"github.com/vngov/vngov/internal/platform/kernel"
+	"github.com/vngov/vngov/internal/procedure"
 	"github.com/vngov/vngov/internal/registry/backend"
 )
 
@@ -141,6 +142,7 @@ func components(k *kernel.Kernel) ([]kernel.Component, error) {
 		{"catalog", func(k *kernel.Kernel) (kernel.Component, error) { return catalog.NewComponent(k) }},
 		{"exchange", func(k *kernel.Kernel) (kernel.Component, error) { return exchange.NewComponent(k) }},
 		{"registry", func(k *kernel.Kernel) (kernel.Component, error) { return backend.NewComponent(k) }},
+		{"procedure", func(k *kernel.Kernel) (kernel.Component, error) { return procedure.NewComponent(k) }},
 	}
 	var out []kernel.Component
 	for _, c := range all {
@@ -154,7 +156,7 @@ func components(k *kernel.Kernel) ([]kernel.Component, error) {
 		out = append(out, comp)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no component matches --roles=%q (known: catalog, hub, gateway, registry)", k.Config.Roles)
+		return nil, fmt.Errorf("no component matches --roles=%q (known: catalog, hub, gateway, registry, procedure)", k.Config.Roles)
 	}
 	return out, nil
 }
