@@ -106,6 +106,7 @@ func (c *Component) adminRoutes(mux *http.ServeMux) {
 		}
 		web.WriteJSON(w, http.StatusOK, rep)
 	}))
+	mux.Handle("/exchange/v1/", web.APINotFound)
 }
 
 func (c *Component) reload(r *http.Request, gateway string) {
