@@ -116,8 +116,10 @@ func (k *Kernel) Start(ctx context.Context, cs ...Component) error {
 }
 
 // Handler returns mux wrapped in the platform middleware for component.
-func (k *Kernel) Handler(component string, mux http.Handler) http.Handler {
-	return web.Wrap(mux, web.Options{Logger: k.Log, Component: component, Metrics: k.Metrics, CrossOrigin: true, TrustProxy: k.Config.TrustProxy})
+// bypass lists ServeMux patterns exempt from the cross-origin protection
+// (an OpenID provider's endpoints that other sites post to).
+func (k *Kernel) Handler(component string, mux http.Handler, bypass ...string) http.Handler {
+	return web.Wrap(mux, web.Options{Logger: k.Log, Component: component, Metrics: k.Metrics, CrossOrigin: true, TrustProxy: k.Config.TrustProxy, CrossOriginBypass: bypass})
 }
 
 // Close stops the relay (after one last pass) and closes the bus and store.
