@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vngov/vngov/internal/exchange"
+	"github.com/vngov/vngov/internal/identity"
 	"github.com/vngov/vngov/internal/notify"
 	"github.com/vngov/vngov/internal/platform/kernel"
 	"github.com/vngov/vngov/internal/platform/web"
@@ -72,6 +73,30 @@ func runDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The demo's mailbox: every email and SMS the platform sends lands here.
+	if err := k.DB.Migrate(ctx, "notify", notify.Migrations()); err != nil {
+		return err
+	}
+	mailbox := notify.New(k.DB, nil)
+	for _, c := range cs {
+		if idc, ok := c.(*identity.Component); ok {
+			idc.Issuer = fmt.Sprintf("http://127.0.0.1:%d", *portBase+portIdentity)
+			idc.Svc.Notifier = identity.NotifierFunc(func(ctx context.Context, channel, to, subject, body string) error {
+				return mailbox.Send(ctx, notify.Message{Channel: channel, To: to, Subject: subject, Body: body})
+			})
+			// Sign-up asks the population registry, over the exchange, as the
+			// national portal's system (hosted at the hub's own gateway).
+			portal := &exchange.Client{Gateway: fmt.Sprintf("http://127.0.0.1:%d", *portBase+30), As: cfg.Instance + "/GOV/" + exchange.DemoGovOffice + "/CONGDVCQG"}
+			idc.Svc.Verifier = identity.VerifierFunc(func(ctx context.Context, id, fullName, birthDate, purpose string) (bool, error) {
+				var res struct {
+					Match bool `json:"match"`
+				}
+				err := portal.Call(ctx, "POST", cfg.Instance+"/GOV/"+exchange.DemoMPS+"/CSDLQGDC/xac-thuc-thong-tin", "/person/verify",
+					exchange.Purpose{UserID: "VN" + id, Issue: purpose}, map[string]any{"id": id, "full_name": fullName, "birth_date": birthDate, "living": true}, &res)
+				return res.Match, err
+			})
+		}
+	}
 	if err := k.Start(ctx, cs...); err != nil {
 		return err
 	}
@@ -87,6 +112,7 @@ func runDemo(ctx context.Context, args []string) error {
 		{"catalog", portCatalog, []string{"catalog"}},
 		{"hub", portHub, []string{"exchange"}},
 		{"console", portConsole, []string{"registry", "procedure"}},
+		{"identity", portIdentity, []string{"identity"}},
 	}
 	byName := map[string]kernel.Component{}
 	for _, c := range cs {
@@ -117,7 +143,11 @@ func runDemo(ctx context.Context, args []string) error {
 		}
 		mountCommon(mux, k, home)
 		addr := fmt.Sprintf("%s:%d", host, *portBase+site.port)
-		srv := web.NewServer(site.key, addr, k.Handler(site.key, mux), log)
+		var bypass []string
+		if site.key == "identity" {
+			bypass = identity.CrossOriginBypass
+		}
+		srv := web.NewServer(site.key, addr, k.Handler(site.key, mux, bypass...), log)
 		if err := srv.Start(); err != nil {
 			if errors.Is(err, syscall.EADDRINUSE) {
 				return fmt.Errorf("port %d is in use: stop what uses it, or choose other ports with --port-base", *portBase+site.port)
@@ -127,11 +157,6 @@ func runDemo(ctx context.Context, args []string) error {
 		servers = append(servers, srv)
 		endpoints[site.key] = "http://" + srv.Addr()
 	}
-	// The demo's mailbox: every email and SMS the platform sends lands here.
-	if err := k.DB.Migrate(ctx, "notify", notify.Migrations()); err != nil {
-		return err
-	}
-	mailbox := notify.New(k.DB, nil)
 	mpages, err := mailbox.Pages()
 	if err != nil {
 		return err
@@ -190,6 +215,13 @@ func runDemo(ctx context.Context, args []string) error {
 			"token": cfg.AdminToken,
 			"use":   "Authorization: Bearer <token> on administrative APIs (catalog writes)",
 		},
+	}
+	if idc, ok := byName["identity"].(*identity.Component); ok {
+		ids, err := idc.Svc.Demo(k.Context())
+		if err != nil {
+			return err
+		}
+		accounts["identity"] = ids
 	}
 	if err := writeJSON(filepath.Join(cfg.DataDir, "demo-accounts.json"), accounts, 0o600); err != nil {
 		return err

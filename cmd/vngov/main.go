@@ -17,6 +17,7 @@ import (
 
 	"github.com/vngov/vngov/internal/catalog"
 	"github.com/vngov/vngov/internal/exchange"
+	"github.com/vngov/vngov/internal/identity"
 	"github.com/vngov/vngov/internal/platform/config"
 	"github.com/vngov/vngov/internal/platform/kernel"
 	"github.com/vngov/vngov/internal/procedure"
@@ -143,6 +144,7 @@ func components(k *kernel.Kernel) ([]kernel.Component, error) {
 		{"exchange", func(k *kernel.Kernel) (kernel.Component, error) { return exchange.NewComponent(k) }},
 		{"registry", func(k *kernel.Kernel) (kernel.Component, error) { return backend.NewComponent(k) }},
 		{"procedure", func(k *kernel.Kernel) (kernel.Component, error) { return procedure.NewComponent(k) }},
+		{"identity", func(k *kernel.Kernel) (kernel.Component, error) { return identity.NewComponent(k) }},
 	}
 	var out []kernel.Component
 	for _, c := range all {
@@ -156,7 +158,7 @@ func components(k *kernel.Kernel) ([]kernel.Component, error) {
 		out = append(out, comp)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no component matches --roles=%q (known: catalog, hub, gateway, registry, procedure)", k.Config.Roles)
+		return nil, fmt.Errorf("no component matches --roles=%q (known: catalog, hub, gateway, registry, procedure, identity)", k.Config.Roles)
 	}
 	return out, nil
 }
