@@ -133,7 +133,9 @@ func TestGatewayKill9(t *testing.T) {
 		}
 	}
 	// After the restart the logs verify (the leftovers are sealed).
-	var acc map[string]map[string]string
+	var acc struct {
+		Admin struct{ Token string } `json:"admin"`
+	}
 	b, _ := os.ReadFile(filepath.Join(dir, "demo-accounts.json"))
 	json.Unmarshal(b, &acc)
 	for _, gw := range []string{"GOV/000.00.00.H26/LGSP-HN", "GOV/000.00.00.G91/GW-BCA"} {
@@ -146,7 +148,7 @@ func TestGatewayKill9(t *testing.T) {
 		deadline := time.Now().Add(20 * time.Second)
 		for time.Now().Before(deadline) {
 			req, _ := http.NewRequest("GET", ep["hub"].(string)+"/exchange/v1/log/verify?gateway="+gw, nil)
-			req.Header.Set("Authorization", "Bearer "+acc["admin"]["token"])
+			req.Header.Set("Authorization", "Bearer "+acc.Admin.Token)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)

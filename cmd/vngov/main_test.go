@@ -202,10 +202,12 @@ func TestDemoContract(t *testing.T) {
 			t.Errorf("%s: no X-Road-Id or X-Road-Request-Hash", name)
 		}
 	}
-	var acc map[string]map[string]string
+	var acc struct {
+		Admin struct{ Token string } `json:"admin"`
+	}
 	b, _ := os.ReadFile(filepath.Join(dir, "demo-accounts.json"))
 	json.Unmarshal(b, &acc)
-	token := acc["admin"]["token"]
+	token := acc.Admin.Token
 	req, _ := http.NewRequest("POST", ep["catalog"].(string)+"/catalog/v1/lists", strings.NewReader(`{"code":"demo-list","name":"Danh mục thử","owner_agency":"000.00.00.G22"}`))
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
