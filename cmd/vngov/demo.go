@@ -207,9 +207,6 @@ func runDemo(ctx context.Context, args []string) error {
 			About: "the administrative procedures database, searched without diacritics"}
 	}
 	endpoints["examples"] = examples
-	if err := writeJSON(filepath.Join(cfg.DataDir, "endpoints.json"), endpoints, 0o644); err != nil {
-		return err
-	}
 	accounts := map[string]any{
 		"admin": map[string]string{
 			"token": cfg.AdminToken,
@@ -224,6 +221,11 @@ func runDemo(ctx context.Context, args []string) error {
 		accounts["identity"] = ids
 	}
 	if err := writeJSON(filepath.Join(cfg.DataDir, "demo-accounts.json"), accounts, 0o600); err != nil {
+		return err
+	}
+	// endpoints.json is written last: scripts wait for it, so everything
+	// it names, and the demo accounts, must be ready when it appears.
+	if err := writeJSON(filepath.Join(cfg.DataDir, "endpoints.json"), endpoints, 0o644); err != nil {
 		return err
 	}
 	printDemo(cfg.DataDir, endpoints, examples, k.DB.Dialect())
