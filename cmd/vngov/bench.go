@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/vngov/vngov/internal/catalog"
+	"github.com/vngov/vngov/internal/dossier"
 	"github.com/vngov/vngov/internal/exchange"
+	"github.com/vngov/vngov/internal/identity"
 	"github.com/vngov/vngov/internal/platform/loadgen"
 	"github.com/vngov/vngov/internal/registry/backend"
 )
@@ -21,7 +23,9 @@ type benchArea func(ctx context.Context, opt loadgen.Options) (string, error)
 var benches = map[string]benchArea{
 	"catalog":  catalog.Bench,
 	"exchange": exchange.Bench,
+	"identity": identity.Bench,
 	"registry": backend.Bench,
+	"dossier":  dossier.Bench,
 }
 
 func benchAreas() []string {

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vngov/vngov/internal/dossier"
 	"github.com/vngov/vngov/internal/exchange"
 	"github.com/vngov/vngov/internal/identity"
 	"github.com/vngov/vngov/internal/notify"
@@ -111,7 +112,7 @@ func runDemo(ctx context.Context, args []string) error {
 	}{
 		{"catalog", portCatalog, []string{"catalog"}},
 		{"hub", portHub, []string{"exchange"}},
-		{"console", portConsole, []string{"registry", "procedure"}},
+		{"console", portConsole, []string{"registry", "procedure", "dossier"}},
 		{"identity", portIdentity, []string{"identity"}},
 	}
 	byName := map[string]kernel.Component{}
@@ -205,6 +206,17 @@ func runDemo(ctx context.Context, args []string) error {
 	if u, ok := endpoints["console"].(string); ok && byName["procedure"] != nil {
 		examples["procedures-search"] = Example{Method: "GET", URL: u + "/procedure/v1/procedures?q=khai%20sinh", Headers: map[string]string{},
 			About: "the administrative procedures database, searched without diacritics"}
+	}
+	if d, ok := byName["dossier"].(*dossier.Component); ok {
+		if u, ok := endpoints["console"].(string); ok {
+			dex, err := d.DemoSetup(k.Context(), u)
+			if err != nil {
+				return err
+			}
+			for name, e := range dex {
+				examples[name] = e
+			}
+		}
 	}
 	endpoints["examples"] = examples
 	accounts := map[string]any{

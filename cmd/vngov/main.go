@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/vngov/vngov/internal/catalog"
+	"github.com/vngov/vngov/internal/dossier"
 	"github.com/vngov/vngov/internal/exchange"
 	"github.com/vngov/vngov/internal/identity"
 	"github.com/vngov/vngov/internal/platform/config"
@@ -145,6 +146,7 @@ func components(k *kernel.Kernel) ([]kernel.Component, error) {
 		{"registry", func(k *kernel.Kernel) (kernel.Component, error) { return backend.NewComponent(k) }},
 		{"procedure", func(k *kernel.Kernel) (kernel.Component, error) { return procedure.NewComponent(k) }},
 		{"identity", func(k *kernel.Kernel) (kernel.Component, error) { return identity.NewComponent(k) }},
+		{"dossier", func(k *kernel.Kernel) (kernel.Component, error) { return dossier.NewComponent(k) }},
 	}
 	var out []kernel.Component
 	for _, c := range all {
@@ -157,8 +159,19 @@ func components(k *kernel.Kernel) ([]kernel.Component, error) {
 		}
 		out = append(out, comp)
 	}
+	// The one-stop engine reads procedures from the procedures database of
+	// the same process when it runs here (it sees new versions at once).
+	for _, c := range out {
+		if d, ok := c.(*dossier.Component); ok {
+			for _, p := range out {
+				if pc, ok := p.(*procedure.Component); ok {
+					d.UseProcedures(pc.Svc)
+				}
+			}
+		}
+	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no component matches --roles=%q (known: catalog, hub, gateway, registry, procedure, identity)", k.Config.Roles)
+		return nil, fmt.Errorf("no component matches --roles=%q (known: catalog, hub, gateway, registry, procedure, identity, dossier)", k.Config.Roles)
 	}
 	return out, nil
 }

@@ -189,7 +189,7 @@ func TestDemoContract(t *testing.T) {
 			"catalog-provinces": `"total":34`, "catalog-search": "Thành phố Hà Nội", "catalog-translate": `"code":"00004"`,
 			"exchange-call": `"birth_year":1989`, "exchange-denied": "Server.ServerProxy.AccessDenied", "exchange-list-methods": `"service_code":"xacminh-cccd"`,
 			"exchange-centralized": `"total":34`, "person-lookup": "Nguyễn Văn Minh", "person-verify": `"match":true`,
-			"enterprise-lookup": "Minh An", "parcels-by-holder": `"00004-12-345"`, "procedures-search": `"code":"1.001193"`,
+			"enterprise-lookup": "Minh An", "parcels-by-holder": `"00004-12-345"`, "procedures-search": `"code":"1.001193"`, "dossier-status": `"procedure":"1.001193"`,
 		}[name]
 		wantStatus := 200
 		if name == "exchange-denied" {
