@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -102,6 +103,20 @@ func (pg *Pages) page(r *http.Request, title string, data any) *web.Page {
 
 func (pg *Pages) render(w http.ResponseWriter, r *http.Request, status int, name, titleKey string, data any) {
 	w.Header().Set("Cache-Control", "no-store")
+	var id string
+	switch v := data.(type) {
+	case signinView:
+		id = v.AuthRequestID
+	case otpView:
+		id = v.AuthRequestID
+	case consentView:
+		id = v.AuthRequestID
+	case signupView:
+		id = v.AuthRequestID
+	}
+	if id != "" {
+		pg.allowClientTarget(w, r, id)
+	}
 	pg.rd.Render(w, r, status, name, pg.page(r, web.T(web.Lang(r), titleKey), data))
 }
 
@@ -214,6 +229,44 @@ func (pg *Pages) oidcError(w http.ResponseWriter, r *http.Request, a *authReques
 	ctx := op.ContextWithIssuer(r.Context(), pg.p.issuer)
 	pg.s.DeleteAuthRequest(ctx, a.ID)
 	op.AuthRequestError(w, r.WithContext(ctx), a, err, pg.p.p)
+}
+
+// cspOrigin is a redirect URI's origin as a CSP source: scheme://host[:port],
+// or scheme: for a native app's private-use scheme.
+var cspOrigin = regexp.MustCompile(`^[a-z][a-z0-9+.-]*:(//[A-Za-z0-9.-]+(:[0-9]+)?|//\[[0-9A-Fa-f:.]+\](:[0-9]+)?)?$`)
+
+// allowClientTarget lets the forms of a page that belongs to an
+// authorization request end at the client. Answering the sign-in, second
+// factor, consent or sign-up form starts a chain of redirects that ends at
+// the client's redirect URI, and browsers apply the page's form-action
+// directive to every redirect of that chain: with the platform's
+// form-action 'self' Chromium refuses the last one, to the client's
+// origin. The page's policy adds the origins of the client's registered
+// redirect URIs (exact URIs are still enforced by the provider).
+func (pg *Pages) allowClientTarget(w http.ResponseWriter, r *http.Request, id string) {
+	a, err := pg.s.authRequest(r.Context(), pg.s.db, id)
+	if err != nil {
+		return
+	}
+	c, err := pg.s.activeClient(r.Context(), a.ClientID)
+	if err != nil {
+		return
+	}
+	sources := []string{"'self'"}
+	for _, ru := range c.RedirectURIs {
+		u, err := url.Parse(ru)
+		if err != nil || u.Scheme == "" {
+			continue
+		}
+		o := u.Scheme + ":"
+		if u.Host != "" {
+			o += "//" + u.Host
+		}
+		if cspOrigin.MatchString(o) && !slices.Contains(sources, o) {
+			sources = append(sources, o)
+		}
+	}
+	w.Header().Set("Content-Security-Policy", strings.Replace(web.ContentSecurityPolicy, "form-action 'self'", "form-action "+strings.Join(sources, " "), 1))
 }
 
 // ---------------------------------------------------------------- the sign-in flow
