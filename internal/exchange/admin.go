@@ -91,6 +91,9 @@ func (c *Component) adminRoutes(mux *http.ServeMux) {
 			web.WriteError(w, r, err)
 			return
 		}
+		if recs == nil {
+			recs = []msglog.Record{}
+		}
 		audit.Record(r.Context(), c.k.DB, who.Entry("exchange.log.read", "exchange/log/"+q.Get("gateway"), audit.OK, map[string]any{"client": q.Get("client"), "service": q.Get("service")}))
 		web.WriteJSON(w, http.StatusOK, map[string]any{"items": recs, "total": len(recs)})
 	}))

@@ -197,6 +197,12 @@ func (h *Hub) Routes(mux *http.ServeMux) {
 			web.WriteError(w, r, err)
 			return
 		}
+		if ms == nil {
+			ms = []Member{}
+		}
+		if ss == nil {
+			ss = []Subsystem{}
+		}
 		web.WriteJSON(w, http.StatusOK, map[string]any{"members": ms, "subsystems": ss})
 	})
 	mux.HandleFunc("GET /hub/v1/gateways", func(w http.ResponseWriter, r *http.Request) {
@@ -204,6 +210,9 @@ func (h *Hub) Routes(mux *http.ServeMux) {
 		if err != nil {
 			web.WriteError(w, r, err)
 			return
+		}
+		if gs == nil {
+			gs = []GatewayRecord{}
 		}
 		web.WriteJSON(w, http.StatusOK, map[string]any{"items": gs, "total": len(gs)})
 	})

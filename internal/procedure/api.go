@@ -8,6 +8,7 @@ import (
 
 	"github.com/vngov/vngov/internal/platform/audit"
 	"github.com/vngov/vngov/internal/platform/authn"
+	"github.com/vngov/vngov/internal/platform/bus"
 	"github.com/vngov/vngov/internal/platform/fault"
 	"github.com/vngov/vngov/internal/platform/kernel"
 	"github.com/vngov/vngov/internal/platform/web"
@@ -28,8 +29,20 @@ func (c *Component) Name() string { return "procedure" }
 // Migrations are the tables.
 func (c *Component) Migrations() fs.FS { return Migrations() }
 
-// Start publishes the shipped procedures on first run.
-func (c *Component) Start(ctx context.Context) error { return c.Svc.Seed(ctx) }
+// Start publishes the shipped procedures on first run and keeps this
+// node's copy of the published versions in step with publishes made on
+// other nodes.
+func (c *Component) Start(ctx context.Context) error {
+	if err := c.Svc.Seed(ctx); err != nil {
+		return err
+	}
+	sub, err := c.k.Bus.Watch(ctx, EventPublished, func(bus.Event) { c.Svc.invalidate() })
+	if err != nil {
+		return err
+	}
+	c.k.Go(func() { <-ctx.Done(); sub.Stop() })
+	return nil
+}
 
 // Routes mounts the public API (read) and the publishing API.
 func (c *Component) Routes(mux *http.ServeMux) {
