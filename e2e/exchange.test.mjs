@@ -9,13 +9,13 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 
 import { describeViolations, runAxe, severe } from './lib/a11y.mjs';
-import { chromiumSkipReason, launchBrowser, saveFailure, startPlatform } from './lib/platform.mjs';
+import { createJourney, PHONE, h1, h2s, htmlLang, navigating, opener, signInWithToken, text } from './lib/page.mjs';
+import { chromiumSkipReason, launchBrowser, startPlatform } from './lib/platform.mjs';
 
 const skip = chromiumSkipReason();
-const TEST_TIMEOUT_MS = 120_000;
 
 let platform;
 let browser;
@@ -38,88 +38,8 @@ after(async () => {
   await platform?.stop();
 });
 
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 360, height: 740 };
-
-/**
- * A test that gets a fresh page. Besides its own assertions it fails when the
- * page throws, when the browser refuses something (Content-Security-Policy),
- * or when a stylesheet, script or image fails to load.
- */
-function journey(name, fn, { viewport = DESKTOP, phone = false } = {}) {
-  test(name, { skip, timeout: TEST_TIMEOUT_MS }, async (t) => {
-    const context = await browser.newContext({
-      locale: 'vi-VN',
-      viewport,
-      ...(phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-    });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.setDefaultNavigationTimeout(30_000);
-    const problems = watch(page);
-    const step = (stepName, body) => t.test(stepName, async () => {
-      try {
-        await body();
-      } catch (err) {
-        await saveFailure(page, `exchange ${name.split(':')[0]} ${stepName}`);
-        throw err;
-      }
-    });
-    try {
-      await fn(page, step, context);
-      assert.deepEqual(problems, [], 'the browser reported problems on these pages');
-    } catch (err) {
-      await saveFailure(page, `exchange ${name}`);
-      throw err;
-    } finally {
-      await context.close();
-    }
-  });
-}
-
-function watch(page) {
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`${page.url()}: uncaught ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Refused to|Uncaught/.test(msg.text())) {
-      problems.push(`${page.url()}: console: ${msg.text()}`);
-    }
-  });
-  page.on('response', (res) => {
-    if (res.request().resourceType() !== 'document' && res.status() >= 400) {
-      problems.push(`${page.url()}: ${res.request().resourceType()} ${res.url()} answered ${res.status()}`);
-    }
-  });
-  page.on('requestfailed', (req) => {
-    if (req.failure()?.errorText === 'net::ERR_ABORTED') return;
-    problems.push(`${page.url()}: ${req.resourceType()} ${req.url()} failed: ${req.failure()?.errorText}`);
-  });
-  return problems;
-}
-
-/** Runs a user action that loads a new page; returns the document's response. */
-async function navigating(page, action) {
-  const [res] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), action()]);
-  assert.ok(res, `no document response after the action (still at ${page.url()})`);
-  return res;
-}
-
-async function open(page, path, status = 200) {
-  const res = await page.goto(base + path, { waitUntil: 'load' });
-  assert.equal(res.status(), status, `GET ${path}: HTTP status`);
-  return res;
-}
-
-const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
-
-async function h1(page) {
-  const heading = page.getByRole('heading', { level: 1 });
-  assert.equal(await heading.count(), 1, 'the page has exactly one h1');
-  return text(heading);
-}
-
-const htmlLang = (page) => page.locator('html').getAttribute('lang');
-const h2s = (page) => page.getByRole('heading', { level: 2 }).allInnerTexts();
+const journey = createJourney({ browser: () => browser, skip, label: 'exchange' });
+const open = opener(() => base);
 
 /** Runs the demo's "exchange-call" example from Node; returns its X-Road-Id. */
 async function exchangeCall() {
@@ -135,9 +55,8 @@ async function exchangeCall() {
 }
 
 /** Signs in on the sign-in page the browser is on; lands on the log. */
-async function signIn(page, token = adminToken) {
-  await page.getByLabel('Mã quản trị').fill(token);
-  return navigating(page, () => page.getByRole('button', { name: 'Đăng nhập' }).click());
+function signIn(page, token = adminToken) {
+  return signInWithToken(page, token);
 }
 
 const PUBLIC_PAGES = ['/exchange/', '/exchange/services', '/exchange/signin'];

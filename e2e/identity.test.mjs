@@ -21,12 +21,11 @@ import { createHash, createHmac, createPublicKey, randomBytes, verify } from 'no
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 
 import { describeViolations, runAxe, severe } from './lib/a11y.mjs';
-import { chromiumSkipReason, launchBrowser, saveFailure, startPlatform } from './lib/platform.mjs';
-
-const TEST_TIMEOUT_MS = 120_000;
+import { createJourney, PHONE, h1, navigating, opener, text } from './lib/page.mjs';
+import { chromiumSkipReason, launchBrowser, startPlatform } from './lib/platform.mjs';
 
 // The demo's public client (internal/identity/demo.go): code flow with PKCE,
 // this exact redirect URI.
@@ -170,92 +169,19 @@ after(async () => {
   await new Promise((resolve) => (callback?.server ? callback.server.close(resolve) : resolve()));
 });
 
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 360, height: 740 };
+const baseJourney = createJourney({
+  browser: () => browser,
+  skip,
+  label: 'identity',
+  consoleProblems: /Refused to|Uncaught|violates the following Content Security Policy/,
+});
 
-/**
- * A test that gets a fresh page. Besides its own assertions it fails when the
- * page throws, when the browser refuses something (Content-Security-Policy),
- * or when a stylesheet, script or image fails to load.
- */
-function journey(name, fn, { viewport = DESKTOP, phone = false, needsCallback = false } = {}) {
-  test(name, { skip: skip || (needsCallback && callbackSkip), timeout: TEST_TIMEOUT_MS }, async (t) => {
-    const context = await browser.newContext({
-      locale: 'vi-VN',
-      viewport,
-      ...(phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-    });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.setDefaultNavigationTimeout(30_000);
-    const problems = watch(page);
-    const step = (stepName, body) => t.test(stepName, async () => {
-      try {
-        await body();
-      } catch (err) {
-        await saveFailure(page, `identity ${name.split(':')[0]} ${stepName}`);
-        throw err;
-      }
-    });
-    try {
-      await fn(page, step, context, problems);
-      assert.deepEqual(problems, [], 'the browser reported problems on these pages');
-    } catch (err) {
-      await saveFailure(page, `identity ${name}`);
-      throw err;
-    } finally {
-      await context.close();
-    }
-  });
+/** A journey (lib/page.mjs); with needsCallback it is skipped when the callback port is taken. */
+function journey(name, fn, { needsCallback = false, ...options } = {}) {
+  baseJourney(name, fn, { ...options, skip: needsCallback && callbackSkip });
 }
 
-function watch(page) {
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`${page.url()}: uncaught ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Refused to|Uncaught|violates the following Content Security Policy/.test(msg.text())) {
-      problems.push(`${page.url()}: console: ${msg.text()}`);
-    }
-  });
-  page.on('response', (res) => {
-    if (res.request().resourceType() !== 'document' && res.status() >= 400) {
-      problems.push(`${page.url()}: ${res.request().resourceType()} ${res.url()} answered ${res.status()}`);
-    }
-  });
-  page.on('requestfailed', (req) => {
-    if (req.failure()?.errorText === 'net::ERR_ABORTED') return;
-    problems.push(`${page.url()}: ${req.resourceType()} ${req.url()} failed: ${req.failure()?.errorText}`);
-  });
-  return problems;
-}
-
-/**
- * Runs a user action that loads a new page; returns the document's response
- * (none when `url` is given: then it waits until a page whose URL matches
- * has loaded, at the end of redirects that leave this site).
- */
-async function navigating(page, action, { url } = {}) {
-  const [res] = await Promise.all([
-    url ? page.waitForURL(url, { waitUntil: 'load' }).then(() => null) : page.waitForNavigation({ waitUntil: 'load' }),
-    action(),
-  ]);
-  if (!url) assert.ok(res, `no document response after the action (still at ${page.url()})`);
-  return res;
-}
-
-async function open(page, path, status = 200) {
-  const res = await page.goto(path.startsWith('http') ? path : base + path, { waitUntil: 'load' });
-  assert.equal(res.status(), status, `GET ${path}: HTTP status`);
-  return res;
-}
-
-const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
-
-async function h1(page) {
-  const heading = page.getByRole('heading', { level: 1 });
-  assert.equal(await heading.count(), 1, 'the page has exactly one h1');
-  return text(heading);
-}
+const open = opener(() => base);
 
 /** A fresh authorization request of the demo's public client. */
 function authorizeURL({ scope = 'openid profile', acr = ACR_LEVEL2 } = {}) {

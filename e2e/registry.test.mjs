@@ -10,13 +10,13 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 
 import { describeViolations, runAxe, severe } from './lib/a11y.mjs';
-import { chromiumSkipReason, launchBrowser, saveFailure, startPlatform } from './lib/platform.mjs';
+import { createJourney, PHONE, h1, navigating, opener, signInWithToken, text } from './lib/page.mjs';
+import { chromiumSkipReason, launchBrowser, startPlatform } from './lib/platform.mjs';
 
 const skip = chromiumSkipReason();
-const TEST_TIMEOUT_MS = 120_000;
 
 // The demo citizen (internal/registry/backend/demo.go).
 const MINH = '001089012345';
@@ -42,95 +42,14 @@ after(async () => {
   await platform?.stop();
 });
 
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 360, height: 740 };
-
-/**
- * A test that gets a fresh page. Besides its own assertions it fails when the
- * page throws, when the browser refuses something (Content-Security-Policy),
- * or when a stylesheet, script or image fails to load.
- */
-function journey(name, fn, { viewport = DESKTOP, phone = false } = {}) {
-  test(name, { skip, timeout: TEST_TIMEOUT_MS }, async (t) => {
-    const context = await browser.newContext({
-      locale: 'vi-VN',
-      viewport,
-      ...(phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-    });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.setDefaultNavigationTimeout(30_000);
-    const problems = watch(page);
-    const step = (stepName, body) => t.test(stepName, async () => {
-      try {
-        await body();
-      } catch (err) {
-        await saveFailure(page, `registry ${name.split(':')[0]} ${stepName}`);
-        throw err;
-      }
-    });
-    try {
-      await fn(page, step, context);
-      assert.deepEqual(problems, [], 'the browser reported problems on these pages');
-    } catch (err) {
-      await saveFailure(page, `registry ${name}`);
-      throw err;
-    } finally {
-      await context.close();
-    }
-  });
-}
-
-function watch(page) {
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`${page.url()}: uncaught ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Refused to|Uncaught/.test(msg.text())) {
-      problems.push(`${page.url()}: console: ${msg.text()}`);
-    }
-  });
-  page.on('response', (res) => {
-    if (res.request().resourceType() !== 'document' && res.status() >= 400) {
-      problems.push(`${page.url()}: ${res.request().resourceType()} ${res.url()} answered ${res.status()}`);
-    }
-  });
-  page.on('requestfailed', (req) => {
-    if (req.failure()?.errorText === 'net::ERR_ABORTED') return;
-    problems.push(`${page.url()}: ${req.resourceType()} ${req.url()} failed: ${req.failure()?.errorText}`);
-  });
-  return problems;
-}
-
-/** Runs a user action that loads a new page; returns the document's response. */
-async function navigating(page, action) {
-  const [res] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), action()]);
-  assert.ok(res, `no document response after the action (still at ${page.url()})`);
-  return res;
-}
-
-async function open(page, path, status = 200) {
-  const res = await page.goto(base + path, { waitUntil: 'load' });
-  assert.equal(res.status(), status, `GET ${path}: HTTP status`);
-  return res;
-}
-
-const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
-
-async function h1(page) {
-  const heading = page.getByRole('heading', { level: 1 });
-  assert.equal(await heading.count(), 1, 'the page has exactly one h1');
-  return text(heading);
-}
+const journey = createJourney({ browser: () => browser, skip, label: 'registry' });
+const open = opener(() => base);
 
 /** Opens path signed out, signs in on the form it leads to, and lands on path. */
 async function signedIn(page, path = '/registry/', { tap = false } = {}) {
   await open(page, path);
   assert.match(page.url(), /\/registry\/signin\?next=/, 'a signed-out clerk is sent to the sign-in');
-  const field = page.getByLabel('Mã quản trị');
-  const button = page.getByRole('button', { name: 'Đăng nhập' });
-  if (tap) await field.tap();
-  await field.fill(adminToken);
-  const res = await navigating(page, () => (tap ? button.tap() : button.click()));
+  const res = await signInWithToken(page, adminToken, { tap });
   assert.equal(res.status(), 200);
   assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, path);
 }
