@@ -1,17 +1,12 @@
 package dossier
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"os"
 	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/vngov/vngov/internal/platform/apidoc"
 )
 
 // The API's description is kept honest: every route Routes registers is
@@ -20,14 +15,7 @@ import (
 
 func loadOpenAPI(t *testing.T) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile("../../docs/api/dossier.openapi.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc := apidoc.Load(t, "../../docs/api/dossier.openapi.yaml")
 	if doc["openapi"] != "3.1.0" {
 		t.Fatalf("openapi version %v", doc["openapi"])
 	}
@@ -36,30 +24,9 @@ func loadOpenAPI(t *testing.T) map[string]any {
 
 func TestOpenAPIRoutes(t *testing.T) {
 	doc := loadOpenAPI(t)
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "api.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	code := map[string]bool{}
-	for _, d := range f.Decls {
-		fd, ok := d.(*ast.FuncDecl)
-		if !ok || fd.Name.Name != "Routes" {
-			continue
-		}
-		ast.Inspect(fd.Body, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) != 2 {
-				return true
-			}
-			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				p, _ := strconv.Unquote(lit.Value)
-				if method, path, ok := strings.Cut(p, " "); ok {
-					code[strings.ToLower(method)+" "+path] = true
-				}
-			}
-			return true
-		})
+	for key := range apidoc.Routes(t, apidoc.Func{File: "api.go", Name: "Routes"}) {
+		code[key] = true
 	}
 	documented := map[string]bool{}
 	for path, ops := range doc["paths"].(map[string]any) {
