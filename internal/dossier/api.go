@@ -93,6 +93,8 @@ type Component struct {
 	k    *kernel.Kernel
 	Svc  *Service
 	Auth Authenticator
+	// pages are the officials' console pages (/motcua/).
+	pages *Pages
 }
 
 // NewComponent returns the engine on k, with the Vietnamese working-day
@@ -110,7 +112,13 @@ func NewComponent(k *kernel.Kernel) (*Component, error) {
 			}
 		}
 	}
-	return &Component{k: k, Svc: New(k.DB, procedure.New(k.DB), cal), Auth: AdminAuth{Verifier: k.Admin}}, nil
+	c := &Component{k: k, Svc: New(k.DB, procedure.New(k.DB), cal), Auth: AdminAuth{Verifier: k.Admin}}
+	pages, err := NewPages(c)
+	if err != nil {
+		return nil, err
+	}
+	c.pages = pages
+	return c, nil
 }
 
 // UseProcedures makes the engine read procedures from src, e.g. the
@@ -145,6 +153,9 @@ func (c *Component) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /dossier/v1/inbox", c.inbox)
 	mux.HandleFunc("GET /dossier/v1/overdue", c.overdue)
 	mux.Handle("/dossier/v1/", web.APINotFound)
+	if c.pages != nil {
+		c.pages.Routes(mux)
+	}
 }
 
 // reqCtx carries the client's address and request id to audit rows.

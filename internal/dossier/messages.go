@@ -1,0 +1,148 @@
+package dossier
+
+import "github.com/vngov/vngov/internal/platform/web"
+
+func init() {
+	web.RegisterMessages(web.LangVI, map[string]string{
+		"motcua.service":   "Bộ phận một cửa",
+		"motcua.crumb":     "Hồ sơ một cửa",
+		"motcua.nav.inbox": "Hồ sơ cần xử lý",
+		"motcua.who":       "Đang đăng nhập:",
+		"motcua.none":      "Không có",
+		"motcua.overdue":   "Quá hạn",
+		"motcua.back":      "Quay lại hồ sơ",
+
+		"motcua.signin.title": "Đăng nhập cán bộ một cửa",
+		"motcua.signin.lead":  "Các trang này dành cho cán bộ tiếp nhận, chuyên viên xử lý và lãnh đạo phê duyệt hồ sơ thủ tục hành chính. Mọi lần đăng nhập và thao tác đều được ghi vào nhật ký kiểm toán.",
+		"motcua.signin.token": "Mã quản trị",
+		"motcua.signin.hint":  "Mã truy cập do người vận hành hệ thống cấp.",
+		"motcua.signin.note":  "Phiên đăng nhập kéo dài 8 giờ và kết thúc khi máy chủ khởi động lại.",
+
+		"motcua.inbox.title":   "Hồ sơ cần xử lý",
+		"motcua.inbox.lead":    "Hồ sơ của cơ quan %s đang chờ vai trò đã chọn, xếp theo ngày hẹn trả.",
+		"motcua.inbox.role":    "Vai trò",
+		"motcua.inbox.show":    "Xem",
+		"motcua.inbox.filters": "Bộ lọc hồ sơ",
+		"motcua.inbox.empty":   "Không có hồ sơ nào.",
+
+		"motcua.filter.new":       "Mới",
+		"motcua.filter.due-today": "Đến hạn hôm nay",
+		"motcua.filter.overdue":   "Quá hạn",
+		"motcua.filter.all":       "Tất cả",
+
+		"motcua.role.receptionist": "Cán bộ tiếp nhận",
+		"motcua.role.specialist":   "Chuyên viên xử lý",
+		"motcua.role.leader":       "Lãnh đạo phê duyệt",
+
+		"motcua.col.code":      "Mã hồ sơ",
+		"motcua.col.procedure": "Thủ tục",
+		"motcua.col.applicant": "Người nộp",
+		"motcua.col.received":  "Ngày tiếp nhận",
+		"motcua.col.due":       "Ngày hẹn trả",
+		"motcua.col.status":    "Trạng thái",
+
+		"motcua.dossier.title":     "Hồ sơ",
+		"motcua.dossier.step":      "Bước hiện tại",
+		"motcua.dossier.assignee":  "Cán bộ đang xử lý:",
+		"motcua.dossier.agency":    "Cơ quan",
+		"motcua.dossier.version":   "Phiên bản",
+		"motcua.dossier.form":      "Thông tin tờ khai",
+		"motcua.dossier.documents": "Giấy tờ",
+		"motcua.doc.registry":      "lấy từ cơ sở dữ liệu quốc gia",
+		"motcua.doc.missing":       "Còn thiếu:",
+		"motcua.history":           "Quá trình xử lý",
+		"motcua.history.by":        "Người thực hiện:",
+
+		"motcua.actions":      "Thao tác",
+		"motcua.actions.none": "Không có thao tác nào bạn có thể thực hiện lúc này.",
+		"motcua.act.note":     "Ghi chú",
+		"motcua.act.required": "(bắt buộc: ghi rõ lý do)",
+		"motcua.act.refused":  "Thao tác chưa được thực hiện",
+
+		"motcua.action.accept":       "Tiếp nhận",
+		"motcua.action.forward":      "Chuyển bước tiếp theo",
+		"motcua.action.return":       "Trả lại bước trước",
+		"motcua.action.supplement":   "Yêu cầu bổ sung",
+		"motcua.action.refuse":       "Từ chối",
+		"motcua.action.approve":      "Phê duyệt",
+		"motcua.action.deliver":      "Trả kết quả",
+		"motcua.action.create":       "Nộp hồ sơ",
+		"motcua.action.supplemented": "Bổ sung hồ sơ",
+		"motcua.action.withdraw":     "Rút hồ sơ",
+
+		"motcua.apology.link":  "Thư xin lỗi",
+		"motcua.apology.title": "Thư xin lỗi và hẹn lại ngày trả kết quả",
+		"motcua.apology.lead":  "Dự thảo cho hồ sơ %s, hẹn lại ngày %s. Hãy kiểm tra, ký và gửi cho người nộp.",
+	})
+	web.RegisterMessages(web.LangEN, map[string]string{
+		"motcua.service":   "One-stop desk",
+		"motcua.crumb":     "One-stop dossiers",
+		"motcua.nav.inbox": "Dossiers to handle",
+		"motcua.who":       "Signed in as",
+		"motcua.none":      "None",
+		"motcua.overdue":   "Overdue",
+		"motcua.back":      "Back to the dossier",
+
+		"motcua.signin.title": "One-stop desk sign-in",
+		"motcua.signin.lead":  "These pages are for the receptionists, specialists and leaders who handle administrative-procedure dossiers. Every sign-in and action is written to the audit trail.",
+		"motcua.signin.token": "Administration token",
+		"motcua.signin.hint":  "The access token issued by the system's operator.",
+		"motcua.signin.note":  "A session lasts 8 hours and ends when the server restarts.",
+
+		"motcua.inbox.title":   "Dossiers to handle",
+		"motcua.inbox.lead":    "Dossiers of agency %s waiting for the chosen role, by appointment date.",
+		"motcua.inbox.role":    "Role",
+		"motcua.inbox.show":    "Show",
+		"motcua.inbox.filters": "Dossier filters",
+		"motcua.inbox.empty":   "No dossiers.",
+
+		"motcua.filter.new":       "New",
+		"motcua.filter.due-today": "Due today",
+		"motcua.filter.overdue":   "Overdue",
+		"motcua.filter.all":       "All",
+
+		"motcua.role.receptionist": "Receptionist",
+		"motcua.role.specialist":   "Specialist",
+		"motcua.role.leader":       "Leader",
+
+		"motcua.col.code":      "Dossier code",
+		"motcua.col.procedure": "Procedure",
+		"motcua.col.applicant": "Applicant",
+		"motcua.col.received":  "Received",
+		"motcua.col.due":       "Due date",
+		"motcua.col.status":    "Status",
+
+		"motcua.dossier.title":     "Dossier",
+		"motcua.dossier.step":      "Current step",
+		"motcua.dossier.assignee":  "Handled by",
+		"motcua.dossier.agency":    "Agency",
+		"motcua.dossier.version":   "Version",
+		"motcua.dossier.form":      "Form data",
+		"motcua.dossier.documents": "Documents",
+		"motcua.doc.registry":      "from a national database",
+		"motcua.doc.missing":       "Missing:",
+		"motcua.history":           "History",
+		"motcua.history.by":        "By",
+
+		"motcua.actions":      "Actions",
+		"motcua.actions.none": "There is nothing you can do on this dossier now.",
+		"motcua.act.note":     "Note",
+		"motcua.act.required": "(required: give the reason)",
+		"motcua.act.refused":  "The action was not taken",
+
+		"motcua.action.accept":       "Accept",
+		"motcua.action.forward":      "Forward to the next step",
+		"motcua.action.return":       "Return to the previous step",
+		"motcua.action.supplement":   "Request documents",
+		"motcua.action.refuse":       "Refuse",
+		"motcua.action.approve":      "Approve",
+		"motcua.action.deliver":      "Deliver the result",
+		"motcua.action.create":       "Filed",
+		"motcua.action.supplemented": "Supplemented",
+		"motcua.action.withdraw":     "Withdrawn",
+
+		"motcua.apology.link":  "Apology letter",
+		"motcua.apology.title": "Apology letter with a new appointment",
+		"motcua.apology.lead":  "Draft for dossier %s, with a new appointment on %s. Check, sign and send it to the applicant.",
+	})
+}
