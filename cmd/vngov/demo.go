@@ -208,6 +208,16 @@ func runDemo(ctx context.Context, args []string) error {
 			About: "the administrative procedures database, searched without diacritics"}
 	}
 	if d, ok := byName["dossier"].(*dossier.Component); ok {
+		// The desk (Ba Đình ward, on Hà Nội's LGSP) prefills from the
+		// population registry through Hà Nội's gateway, as its one-stop system.
+		if gws, ok := endpoints["gateways"].(map[string]map[string]string); ok {
+			if hn := gws[cfg.Instance+"/GOV/"+exchange.DemoHanoi]; hn != nil {
+				d.Prefill = dossier.ExchangePrefiller{
+					Client:  &exchange.Client{Gateway: hn["client"], As: cfg.Instance + "/GOV/" + exchange.DemoHanoi + "/MOTCUA"},
+					Service: cfg.Instance + "/GOV/" + exchange.DemoMPS + "/CSDLQGDC/nguoi-dan",
+				}
+			}
+		}
 		if u, ok := endpoints["console"].(string); ok {
 			dex, err := d.DemoSetup(k.Context(), u)
 			if err != nil {

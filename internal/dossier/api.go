@@ -93,6 +93,10 @@ type Component struct {
 	k    *kernel.Kernel
 	Svc  *Service
 	Auth Authenticator
+	// Prefill reads citizens' records from the population registry for the
+	// desk's in-person receipt (/motcua/receive); nil: no prefill, the
+	// official types the form.
+	Prefill Prefiller
 	// pages are the officials' console pages (/motcua/).
 	pages *Pages
 }

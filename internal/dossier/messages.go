@@ -4,13 +4,14 @@ import "github.com/vngov/vngov/internal/platform/web"
 
 func init() {
 	web.RegisterMessages(web.LangVI, map[string]string{
-		"motcua.service":   "Bộ phận một cửa",
-		"motcua.crumb":     "Hồ sơ một cửa",
-		"motcua.nav.inbox": "Hồ sơ cần xử lý",
-		"motcua.who":       "Đang đăng nhập:",
-		"motcua.none":      "Không có",
-		"motcua.overdue":   "Quá hạn",
-		"motcua.back":      "Quay lại hồ sơ",
+		"motcua.service":     "Bộ phận một cửa",
+		"motcua.crumb":       "Hồ sơ một cửa",
+		"motcua.nav.inbox":   "Hồ sơ cần xử lý",
+		"motcua.nav.receive": "Tiếp nhận hồ sơ trực tiếp",
+		"motcua.who":         "Đang đăng nhập:",
+		"motcua.none":        "Không có",
+		"motcua.overdue":     "Quá hạn",
+		"motcua.back":        "Quay lại hồ sơ",
 
 		"motcua.signin.title": "Đăng nhập cán bộ một cửa",
 		"motcua.signin.lead":  "Các trang này dành cho cán bộ tiếp nhận, chuyên viên xử lý và lãnh đạo phê duyệt hồ sơ thủ tục hành chính. Mọi lần đăng nhập và thao tác đều được ghi vào nhật ký kiểm toán.",
@@ -75,13 +76,14 @@ func init() {
 		"motcua.apology.lead":  "Dự thảo cho hồ sơ %s, hẹn lại ngày %s. Hãy kiểm tra, ký và gửi cho người nộp.",
 	})
 	web.RegisterMessages(web.LangEN, map[string]string{
-		"motcua.service":   "One-stop desk",
-		"motcua.crumb":     "One-stop dossiers",
-		"motcua.nav.inbox": "Dossiers to handle",
-		"motcua.who":       "Signed in as",
-		"motcua.none":      "None",
-		"motcua.overdue":   "Overdue",
-		"motcua.back":      "Back to the dossier",
+		"motcua.service":     "One-stop desk",
+		"motcua.crumb":       "One-stop dossiers",
+		"motcua.nav.inbox":   "Dossiers to handle",
+		"motcua.nav.receive": "Receive a dossier in person",
+		"motcua.who":         "Signed in as",
+		"motcua.none":        "None",
+		"motcua.overdue":     "Overdue",
+		"motcua.back":        "Back to the dossier",
 
 		"motcua.signin.title": "One-stop desk sign-in",
 		"motcua.signin.lead":  "These pages are for the receptionists, specialists and leaders who handle administrative-procedure dossiers. Every sign-in and action is written to the audit trail.",

@@ -51,7 +51,7 @@ var deskActions = []string{ActionAccept, ActionForward, ActionApprove, ActionDel
 
 // NewPages parses the page templates.
 func NewPages(c *Component) (*Pages, error) {
-	rd, err := web.NewRendererFuncs(pageTemplates, template.FuncMap{"vnday": vnDay}, "templates/*.html")
+	rd, err := web.NewRendererFuncs(pageTemplates, template.FuncMap{"vnday": vnDay, "vntime": vnTime}, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("dossier: pages: %w", err)
 	}
@@ -71,6 +71,9 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /motcua/dossiers/{code}", p.official(p.dossierPage))
 	mux.HandleFunc("POST /motcua/dossiers/{code}/act", p.official(p.actPage))
 	mux.HandleFunc("GET /motcua/dossiers/{code}/apology", p.official(p.apologyPage))
+	mux.HandleFunc("GET /motcua/receive", p.official(p.receiveForm))
+	mux.HandleFunc("POST /motcua/receive", p.official(p.receive))
+	mux.HandleFunc("GET /motcua/dossiers/{code}/receipt", p.official(p.receiptPage))
 	mux.HandleFunc("GET /motcua", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/motcua/", http.StatusMovedPermanently)
 	})
@@ -84,6 +87,14 @@ func vnDay(t time.Time) string {
 	return t.Format("02/01/2006")
 }
 
+// vnTime writes a time as dd/mm/yyyy HH:MM.
+func vnTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("02/01/2006 15:04")
+}
+
 func pick(lang, vi, en string) string {
 	if lang == web.LangEN && en != "" {
 		return en
@@ -93,7 +104,8 @@ func pick(lang, vi, en string) string {
 
 func (p *Pages) page(r *http.Request, title string, crumbs []web.Link, data any) *web.Page {
 	lang := web.Lang(r)
-	nav := []web.Link{{Label: web.T(lang, "motcua.nav.inbox"), Href: "/motcua/", Current: r.URL.Path == "/motcua/"}}
+	nav := []web.Link{{Label: web.T(lang, "motcua.nav.inbox"), Href: "/motcua/", Current: r.URL.Path == "/motcua/"},
+		{Label: web.T(lang, "motcua.nav.receive"), Href: "/motcua/receive", Current: r.URL.Path == "/motcua/receive"}}
 	if len(crumbs) > 0 {
 		crumbs = append([]web.Link{{Label: web.T(lang, "motcua.crumb"), Href: "/motcua/"}}, crumbs...)
 		crumbs[len(crumbs)-1].Current = true
