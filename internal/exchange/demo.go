@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vngov/vngov/internal/platform/audit"
@@ -232,9 +233,9 @@ paths:
 // data) and an internal statistics page nobody outside is granted.
 func startDemoBackend(ctx context.Context, c *Component, addr string) (string, error) {
 	mux := http.NewServeMux()
-	var calls int64
+	var calls atomic.Int64
 	mux.HandleFunc("GET /v1/cccd/personal-ids/{id}", func(w http.ResponseWriter, r *http.Request) {
-		calls++
+		calls.Add(1)
 		id, err := vnid.ParsePersonalID("id", r.PathValue("id"))
 		if err != nil {
 			web.WriteError(w, r, err)
@@ -246,7 +247,7 @@ func startDemoBackend(ctx context.Context, c *Component, addr string) (string, e
 			"checked_for": map[string]string{"issue": r.Header.Get("X-Road-Issue"), "official": r.Header.Get("X-Road-UserId")}})
 	})
 	mux.HandleFunc("GET /internal/stats", func(w http.ResponseWriter, r *http.Request) {
-		web.WriteJSON(w, http.StatusOK, map[string]any{"calls": calls})
+		web.WriteJSON(w, http.StatusOK, map[string]any{"calls": calls.Load()})
 	})
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		web.WriteError(w, r, fault.NotFoundf("demo.not_found", "Không có tài nguyên này", "no resource at %s", r.URL.Path))

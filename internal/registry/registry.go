@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -322,5 +323,28 @@ func MarshalFields(v any) []string {
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// ChangedFields names the JSON fields whose values differ between two
+// records of the same struct type, leaving out the registry's own version
+// and valid_from; a nil and an empty list count as the same list.
+func ChangedFields(a, b any) []string {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	t := va.Type()
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		name := strings.Split(t.Field(i).Tag.Get("json"), ",")[0]
+		if name == "version" || name == "valid_from" {
+			continue
+		}
+		x, y := va.Field(i), vb.Field(i)
+		if x.Kind() == reflect.Slice && x.Len() == 0 && y.Len() == 0 {
+			continue
+		}
+		if !reflect.DeepEqual(x.Interface(), y.Interface()) {
+			out = append(out, name)
+		}
+	}
 	return out
 }

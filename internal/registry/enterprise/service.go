@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -293,7 +292,7 @@ func (s *Service) Update(ctx context.Context, who audit.Actor, e Enterprise, exp
 		if fields := validate(ctx, &e, s.codes, today); len(fields) > 0 {
 			return fault.Invalidf(fields, "%d field(s) invalid", len(fields))
 		}
-		changed := diff(old, e)
+		changed := registry.ChangedFields(old, e)
 		if len(changed) == 0 {
 			return fault.New(fault.Conflict, "enterprise.no_change", "Không có thay đổi nào so với phiên bản hiện tại", "nothing differs from the current version")
 		}
@@ -341,31 +340,6 @@ func (s *Service) Update(ctx context.Context, who audit.Actor, e Enterprise, exp
 		audit.Record(ctx, s.db, who.Entry("enterprise.update", "enterprise/"+e.Code, audit.Invalid, map[string]any{"code": f.Code}))
 	}
 	return e, err
-}
-
-// diff names the JSON fields that differ between two records.
-func diff(a, b Enterprise) []string {
-	var out []string
-	ta := reflect.TypeOf(a)
-	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
-	for i := 0; i < ta.NumField(); i++ {
-		name := strings.Split(ta.Field(i).Tag.Get("json"), ",")[0]
-		if name == "version" || name == "valid_from" {
-			continue
-		}
-		x, y := va.Field(i).Interface(), vb.Field(i).Interface()
-		if xs, ok := x.([]string); ok {
-			// nil and empty lists are the same list.
-			if !slices.Equal(xs, y.([]string)) {
-				out = append(out, name)
-			}
-			continue
-		}
-		if !reflect.DeepEqual(x, y) {
-			out = append(out, name)
-		}
-	}
-	return out
 }
 
 func stripVersion(e Enterprise) Enterprise {

@@ -287,7 +287,7 @@ func (s *Service) Update(ctx context.Context, who audit.Actor, p Parcel, expecte
 		if fields := validate(ctx, &p, s.codes, today); len(fields) > 0 {
 			return fault.Invalidf(fields, "%d field(s) invalid", len(fields))
 		}
-		changed := diff(old, p)
+		changed := registry.ChangedFields(old, p)
 		if len(changed) == 0 {
 			return fault.New(fault.Conflict, "land.no_change", "Không có thay đổi nào so với phiên bản hiện tại", "nothing differs from the current version")
 		}
@@ -332,23 +332,6 @@ func (s *Service) Update(ctx context.Context, who audit.Actor, p Parcel, expecte
 		audit.Record(ctx, s.db, who.Entry("land.update", "land/"+p.ID, audit.Invalid, map[string]any{"code": f.Code}))
 	}
 	return p, err
-}
-
-// diff names the JSON fields that differ between two records.
-func diff(a, b Parcel) []string {
-	var out []string
-	ta := reflect.TypeOf(a)
-	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
-	for i := 0; i < ta.NumField(); i++ {
-		name := strings.Split(ta.Field(i).Tag.Get("json"), ",")[0]
-		if name == "version" || name == "valid_from" {
-			continue
-		}
-		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
-			out = append(out, name)
-		}
-	}
-	return out
 }
 
 func stripVersion(p Parcel) Parcel {

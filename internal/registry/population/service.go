@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -383,7 +382,7 @@ func (s *Service) Update(ctx context.Context, who audit.Actor, p Person, expecte
 		if p.HouseholdID == "" {
 			p.HouseholdID, p.RelationToHead = old.HouseholdID, old.RelationToHead
 		}
-		changed := diff(old, p)
+		changed := registry.ChangedFields(old, p)
 		if len(changed) == 0 {
 			return fault.New(fault.Conflict, "population.no_change", "Không có thay đổi nào so với phiên bản hiện tại", "nothing differs from the current version")
 		}
@@ -420,23 +419,6 @@ func (s *Service) Update(ctx context.Context, who audit.Actor, p Person, expecte
 		audit.Record(ctx, s.db, who.Entry("population.update", "population/"+p.ID, audit.Invalid, map[string]any{"code": f.Code}))
 	}
 	return p, err
-}
-
-// diff names the JSON fields that differ between two records.
-func diff(a, b Person) []string {
-	var out []string
-	ta := reflect.TypeOf(a)
-	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
-	for i := 0; i < ta.NumField(); i++ {
-		name := strings.Split(ta.Field(i).Tag.Get("json"), ",")[0]
-		if name == "version" || name == "valid_from" {
-			continue
-		}
-		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
-			out = append(out, name)
-		}
-	}
-	return out
 }
 
 func stripVersion(p Person) Person {
