@@ -38,6 +38,12 @@ const (
 // Example is the demo contract's named request.
 type Example = kernel.Example
 
+// PublicRouter is a component with public pages served on another site
+// than its own (the monitor's scoreboard on the portal).
+type PublicRouter interface {
+	PublicRoutes(mux *http.ServeMux)
+}
+
 func runDemo(ctx context.Context, args []string) error {
 	fs, cfg, err := flags("demo")
 	if err != nil {
@@ -105,15 +111,20 @@ func runDemo(ctx context.Context, args []string) error {
 	host := "127.0.0.1"
 	// Each demo address serves one or more components (the demo contract's
 	// keys); the first named is the address's home page.
+	// A component that also has public pages (PublicRouter) mounts them on
+	// the sites whose public list names it.
 	sites := []struct {
-		key   string
-		port  int
-		roles []string
+		key    string
+		port   int
+		roles  []string
+		public []string
+		bypass []string // paths posted to from other origins (callbacks)
 	}{
-		{"catalog", portCatalog, []string{"catalog"}},
-		{"hub", portHub, []string{"exchange"}},
-		{"console", portConsole, []string{"registry", "procedure", "dossier"}},
-		{"identity", portIdentity, []string{"identity"}},
+		{"catalog", portCatalog, []string{"catalog"}, nil, nil},
+		{"hub", portHub, []string{"exchange"}, nil, nil},
+		{"console", portConsole, []string{"registry", "procedure", "dossier"}, nil, nil},
+		{"identity", portIdentity, []string{"identity"}, nil, identity.CrossOriginBypass},
+		{"portal", portPortal, []string{"portal"}, nil, nil},
 	}
 	byName := map[string]kernel.Component{}
 	for _, c := range cs {
@@ -139,16 +150,20 @@ func runDemo(ctx context.Context, args []string) error {
 				}
 			}
 		}
+		for _, role := range site.public {
+			if c, ok := byName[role].(PublicRouter); ok {
+				c.PublicRoutes(mux)
+				if home == "" {
+					home = role
+				}
+			}
+		}
 		if home == "" {
 			continue
 		}
 		mountCommon(mux, k, home)
 		addr := fmt.Sprintf("%s:%d", host, *portBase+site.port)
-		var bypass []string
-		if site.key == "identity" {
-			bypass = identity.CrossOriginBypass
-		}
-		srv := web.NewServer(site.key, addr, k.Handler(site.key, mux, bypass...), log)
+		srv := web.NewServer(site.key, addr, k.Handler(site.key, mux, site.bypass...), log)
 		if err := srv.Start(); err != nil {
 			if errors.Is(err, syscall.EADDRINUSE) {
 				return fmt.Errorf("port %d is in use: stop what uses it, or choose other ports with --port-base", *portBase+site.port)

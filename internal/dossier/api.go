@@ -137,7 +137,13 @@ func (c *Component) Name() string { return "dossier" }
 func (c *Component) Migrations() fs.FS { return Migrations() }
 
 // Start has nothing to prepare.
-func (c *Component) Start(ctx context.Context) error { return nil }
+func (c *Component) Start(ctx context.Context) error {
+	if c.k == nil || c.k.Bus == nil {
+		return nil
+	}
+	_, err := c.Svc.ConsumePayments(ctx, c.k.Bus)
+	return err
+}
 
 // Routes mounts the API for the portal, the desk and external systems.
 func (c *Component) Routes(mux *http.ServeMux) {
@@ -151,6 +157,7 @@ func (c *Component) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /dossier/v1/dossiers/{code}/release", c.claim)
 	mux.HandleFunc("POST /dossier/v1/dossiers/{code}/supplement", c.supplement)
 	mux.HandleFunc("POST /dossier/v1/dossiers/{code}/withdraw", c.withdraw)
+	mux.HandleFunc("POST /dossier/v1/dossiers/{code}/rating", c.rate)
 	mux.HandleFunc("GET /dossier/v1/dossiers/{code}/apology", c.apology)
 	mux.HandleFunc("GET /dossier/v1/dossiers/{code}/sync", c.sync)
 	mux.HandleFunc("GET /dossier/v1/status/{code}", c.status)
@@ -433,6 +440,28 @@ func (c *Component) supplement(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, err := c.Svc.Supplement(reqCtx(r), id, r.PathValue("code"), note, ups)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, d)
+}
+
+func (c *Component) rate(w http.ResponseWriter, r *http.Request) {
+	id, err := c.Auth.Applicant(r)
+	if err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	var in struct {
+		Rating int    `json:"rating"`
+		Reason string `json:"reason"`
+	}
+	if err := web.DecodeJSON(r, &in, 64<<10); err != nil {
+		web.WriteError(w, r, err)
+		return
+	}
+	d, err := c.Svc.Rate(reqCtx(r), id, r.PathValue("code"), in.Rating, in.Reason)
 	if err != nil {
 		web.WriteError(w, r, err)
 		return

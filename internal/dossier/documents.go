@@ -240,8 +240,8 @@ func (s *Service) AddDocuments(ctx context.Context, applicantID, code string, up
 		if r.Applicant.ID != applicantID {
 			return notFound(code)
 		}
-		if r.Status != StatusNew && r.Status != StatusSupplement {
-			return fault.New(fault.Conflict, "dossier.documents_closed", "Chỉ nộp thêm tệp khi hồ sơ chờ tiếp nhận hoặc đang được yêu cầu bổ sung", "files can be added in status 1 or 5 only")
+		if r.Status != StatusNew && r.Status != StatusSupplement && r.Status != StatusPayment {
+			return fault.New(fault.Conflict, "dossier.documents_closed", "Chỉ nộp thêm tệp khi hồ sơ chờ tiếp nhận, chờ nộp phí hoặc đang được yêu cầu bổ sung", "files can be added in status 1, 5 or 6 only")
 		}
 		return nil
 	})

@@ -93,6 +93,8 @@ const (
 	ActionCreate       = "create"
 	ActionSupplemented = "supplemented"
 	ActionWithdraw     = "withdraw"
+	ActionPaid         = "paid" // the fee was paid online (6 → 1)
+	ActionRate         = "rate" // the applicant rated the service
 )
 
 // Roles of the one-stop desk, as procedures' steps name them.
@@ -166,6 +168,9 @@ type Dossier struct {
 	ReturnedAt       *time.Time      `json:"returned_at,omitempty"`
 	Overdue          bool            `json:"overdue"` // past the appointment, unfinished or finished late
 	Version          int             `json:"version"`
+	Rating           int             `json:"rating,omitempty"` // the applicant's rating: 1 very satisfied, 2 satisfied, 3 not satisfied
+	RatingReason     string          `json:"rating_reason,omitempty"`
+	RatedAt          *time.Time      `json:"rated_at,omitempty"`
 
 	History          []HistoryEntry `json:"history,omitempty"`
 	Documents        []Document     `json:"documents,omitempty"`
@@ -224,6 +229,8 @@ type Fee struct {
 	Amount int64      `json:"amount"` // VND
 	Paid   bool       `json:"paid"`
 	PaidAt *time.Time `json:"paid_at,omitempty"`
+	Online bool       `json:"online,omitempty"`      // paid through the payment adapter
+	Ref    string     `json:"payment_ref,omitempty"` // the payment's id
 }
 
 // Result is a result document issued on a dossier.
@@ -233,4 +240,8 @@ type Result struct {
 	Number   string    `json:"number,omitempty"`
 	IssuedAt time.Time `json:"issued_at"`
 	IssuedBy string    `json:"issued_by"`
+	// URI identifies the signed electronic result
+	// (<agency>-<document type>-<id>); its public verification page is
+	// /xac-thuc/<URI> on the portal. Empty until it is issued.
+	URI string `json:"uri,omitempty"`
 }

@@ -289,30 +289,35 @@ func (s *Service) details(ctx context.Context, d *Dossier) error {
 		return err
 	}
 	loc := s.cal.Location()
-	rows, err := s.db.Query(ctx, "SELECT n, name, amount, paid, paid_at FROM dos_fee WHERE code = ? ORDER BY n", d.Code)
+	var rated sql.NullInt64
+	if err := s.db.QueryRow(ctx, "SELECT rating, rating_reason, rated_at FROM dos_dossier WHERE code = ?", d.Code).Scan(&d.Rating, &d.RatingReason, &rated); err != nil {
+		return fmt.Errorf("dossier: rating: %w", err)
+	}
+	d.RatedAt = nullTime(rated, loc)
+	rows, err := s.db.Query(ctx, "SELECT n, name, amount, paid, paid_at, online, payment_ref FROM dos_fee WHERE code = ? ORDER BY n", d.Code)
 	if err != nil {
 		return fmt.Errorf("dossier: fees: %w", err)
 	}
 	for rows.Next() {
 		var f Fee
-		var paid int
+		var paid, online int
 		var at sql.NullInt64
-		if err := rows.Scan(&f.N, &f.Name, &f.Amount, &paid, &at); err != nil {
+		if err := rows.Scan(&f.N, &f.Name, &f.Amount, &paid, &at, &online, &f.Ref); err != nil {
 			rows.Close()
 			return err
 		}
-		f.Paid, f.PaidAt = paid != 0, nullTime(at, loc)
+		f.Paid, f.PaidAt, f.Online = paid != 0, nullTime(at, loc), online != 0
 		d.Fees = append(d.Fees, f)
 	}
 	rows.Close()
-	rows, err = s.db.Query(ctx, "SELECT n, name, number, issued_at, issued_by FROM dos_result WHERE code = ? ORDER BY n", d.Code)
+	rows, err = s.db.Query(ctx, "SELECT n, name, number, issued_at, issued_by, uri FROM dos_result WHERE code = ? ORDER BY n", d.Code)
 	if err != nil {
 		return fmt.Errorf("dossier: results: %w", err)
 	}
 	for rows.Next() {
 		var r Result
 		var at int64
-		if err := rows.Scan(&r.N, &r.Name, &r.Number, &at, &r.IssuedBy); err != nil {
+		if err := rows.Scan(&r.N, &r.Name, &r.Number, &at, &r.IssuedBy, &r.URI); err != nil {
 			rows.Close()
 			return err
 		}
@@ -381,6 +386,11 @@ type CreateRequest struct {
 	// IdempotencyKey makes a repeated request return the dossier the first
 	// one created (scoped to the applicant).
 	IdempotencyKey string `json:"-"`
+	// PayOnline: the applicant pays the fees online, through the payment
+	// adapter, before the desk receives the dossier; an online dossier
+	// with fees then waits in status 6 until the payment is reported
+	// (Paid). Otherwise fees are paid at the desk.
+	PayOnline bool `json:"pay_online,omitempty"`
 }
 
 func fe(field, code, msg, detail string) fault.FieldError {
@@ -397,7 +407,8 @@ func requestHash(in CreateRequest) string {
 		C    Channel
 		F    string
 		D    []DocumentRef
-	}{in.Procedure, in.Agency, in.Channel, form.String(), in.Documents})
+		O    bool
+	}{in.Procedure, in.Agency, in.Channel, form.String(), in.Documents, in.PayOnline})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
@@ -478,6 +489,13 @@ func (s *Service) Create(ctx context.Context, in CreateRequest) (d Dossier, repl
 		Status: StatusNew, Applicant: applicant, Form: compact.Bytes(), Step: first.Code, Role: first.Role,
 		ReceivedAt: now, DueAt: s.cal.DueDate(now, pi.p.TimeLimit), StepDueAt: s.stepDue(now, first.Budget), Version: 1, createdBy: in.CreatedBy,
 	}}
+	if in.PayOnline && in.Channel == ChannelOnline && feesDue(pi, in.Channel) > 0 {
+		// Filed online with a fee to pay: the dossier waits for the payment
+		// (status 6) in nobody's queue, its clock stopped until the payment
+		// adapter reports the fee paid (Paid).
+		row.Status, row.Role, row.resume = StatusPayment, "", StatusNew
+		row.PausedSince = &now
+	}
 	var idem any
 	if in.IdempotencyKey != "" {
 		idem = in.IdempotencyKey
@@ -492,10 +510,7 @@ func (s *Service) Create(ctx context.Context, in CreateRequest) (d Dossier, repl
 			return err
 		}
 		for i, f := range pi.p.Fees {
-			amount := f.Amount
-			if in.Channel == ChannelOnline && f.Online != nil {
-				amount = *f.Online
-			}
+			amount := feeAmount(f, in.Channel)
 			if _, err := tx.Exec(ctx, "INSERT INTO dos_fee (code, n, name, amount) VALUES (?, ?, ?, ?)", row.Code, i+1, f.Name, amount); err != nil {
 				return fmt.Errorf("dossier: fee: %w", err)
 			}
@@ -509,7 +524,7 @@ func (s *Service) Create(ctx context.Context, in CreateRequest) (d Dossier, repl
 		if in.CreatedBy != in.ApplicantID {
 			role = RoleReceptionist // received in person or by post
 		}
-		return s.record(ctx, tx, &row.Dossier, []histRow{{actor: in.CreatedBy, role: role, action: ActionCreate, fromStep: "", toStep: first.Code, from: 0, to: StatusNew}}, ActionCreate)
+		return s.record(ctx, tx, &row.Dossier, []histRow{{actor: in.CreatedBy, role: role, action: ActionCreate, fromStep: "", toStep: first.Code, from: 0, to: row.Status}}, ActionCreate)
 	})
 	if err != nil {
 		if in.IdempotencyKey != "" && store.IsUniqueViolation(err) {
@@ -574,34 +589,96 @@ type histRow struct {
 	note                string
 }
 
-// eventData is the payload of every dossier.* event.
-type eventData struct {
-	Code             string    `json:"code"`
-	Agency           string    `json:"agency"`
-	Procedure        string    `json:"procedure"`
-	ProcedureVersion int       `json:"procedure_version"`
-	Channel          Channel   `json:"channel"`
-	Action           string    `json:"action"`
-	Actor            string    `json:"actor"`
-	FromStatus       Status    `json:"from_status"`
-	ToStatus         Status    `json:"to_status"`
-	FromStep         string    `json:"from_step"`
-	ToStep           string    `json:"to_step"`
-	DueAt            time.Time `json:"due_at"`
-	At               time.Time `json:"at"`
-	Version          int       `json:"version"`
+// EventData is the payload of every dossier.* event: the change, and a
+// snapshot of the dossier's facts after it, so that a consumer (the
+// monitoring component) can keep the latest snapshot per dossier, by
+// version, without reading the engine's tables. It carries no personal
+// data beyond the actor's account id.
+type EventData struct {
+	Code             string     `json:"code"`
+	Agency           string     `json:"agency"`
+	Procedure        string     `json:"procedure"`
+	ProcedureVersion int        `json:"procedure_version"`
+	Channel          Channel    `json:"channel"`
+	Action           string     `json:"action"`
+	Actor            string     `json:"actor"`
+	FromStatus       Status     `json:"from_status"`
+	ToStatus         Status     `json:"to_status"`
+	FromStep         string     `json:"from_step"`
+	ToStep           string     `json:"to_step"`
+	DueAt            time.Time  `json:"due_at"` // the appointment, moved by the applicant's pauses
+	At               time.Time  `json:"at"`
+	Version          int        `json:"version"`
+	ReceivedAt       time.Time  `json:"received_at"`
+	FinishedAt       *time.Time `json:"finished_at"` // processing ended (processed, refused, stopped, withdrawn)
+	ReturnedAt       *time.Time `json:"returned_at"` // result returned
+	Supplements      int        `json:"supplements"` // supplement requests so far
+	PausedDays       int        `json:"paused_days"`
+	Documents        DocFacts   `json:"documents"`
+	Fees             FeeFacts   `json:"fees"`
+	EResults         int        `json:"e_results"`     // electronic results issued
+	Rating           int        `json:"rating"`        // 0 none, 1 very satisfied, 2 satisfied, 3 not satisfied
+	RatingReason     string     `json:"rating_reason"` // given with "not satisfied"
+}
+
+// DocFacts counts a dossier's documents (the national portal's flags).
+type DocFacts struct {
+	Total        int `json:"total"`
+	Digitised    int `json:"digitised"`
+	Reused       int `json:"reused"`
+	FromRegistry int `json:"from_registry"`
+}
+
+// FeeFacts sums a dossier's fees.
+type FeeFacts struct {
+	Amount     int64 `json:"amount"` // VND owed in all
+	Paid       bool  `json:"paid"`   // nothing left to pay
+	PaidOnline bool  `json:"paid_online"`
+}
+
+// facts reads the counts an event snapshot carries, in one round trip.
+func facts(ctx context.Context, tx store.Querier, ed *EventData) error {
+	var unpaid, online int
+	var fin, ret sql.NullInt64
+	err := tx.QueryRow(ctx, `SELECT d.rating, d.rating_reason, d.finished_at, d.returned_at,
+  (SELECT COUNT(*) FROM dos_document x WHERE x.code = d.code),
+  (SELECT COALESCE(SUM(x.digitised), 0) FROM dos_document x WHERE x.code = d.code),
+  (SELECT COALESCE(SUM(x.reused), 0) FROM dos_document x WHERE x.code = d.code),
+  (SELECT COALESCE(SUM(x.from_registry), 0) FROM dos_document x WHERE x.code = d.code),
+  (SELECT COALESCE(SUM(f.amount), 0) FROM dos_fee f WHERE f.code = d.code),
+  (SELECT COUNT(*) FROM dos_fee f WHERE f.code = d.code AND f.paid = 0 AND f.amount > 0),
+  (SELECT COUNT(*) FROM dos_fee f WHERE f.code = d.code AND f.paid = 1 AND f.online = 1),
+  (SELECT COUNT(*) FROM dos_result r WHERE r.code = d.code AND r.uri <> '')
+FROM dos_dossier d WHERE d.code = ?`, ed.Code).Scan(&ed.Rating, &ed.RatingReason, &fin, &ret,
+		&ed.Documents.Total, &ed.Documents.Digitised, &ed.Documents.Reused, &ed.Documents.FromRegistry,
+		&ed.Fees.Amount, &unpaid, &online, &ed.EResults)
+	if err != nil {
+		return fmt.Errorf("dossier: event facts: %w", err)
+	}
+	ed.Fees.Paid = unpaid == 0
+	ed.Fees.PaidOnline = online > 0
+	ed.FinishedAt, ed.ReturnedAt = nullTime(fin, time.UTC), nullTime(ret, time.UTC)
+	return nil
 }
 
 // record writes the history rows of one change and its event inside tx.
+// The event goes to the outbox and to the engine's permanent event log.
 func (s *Service) record(ctx context.Context, tx store.Querier, d *Dossier, rows []histRow, action string) error {
 	first, last := rows[0], rows[len(rows)-1]
 	now := s.now()
-	data, _ := json.Marshal(eventData{Code: d.Code, Agency: d.Agency, Procedure: d.Procedure, ProcedureVersion: d.ProcedureVersion, Channel: d.Channel,
+	ed := EventData{Code: d.Code, Agency: d.Agency, Procedure: d.Procedure, ProcedureVersion: d.ProcedureVersion, Channel: d.Channel,
 		Action: action, Actor: first.actor, FromStatus: first.from, ToStatus: last.to, FromStep: first.fromStep, ToStep: last.toStep,
-		DueAt: d.DueAt.UTC(), At: now.UTC(), Version: d.Version})
+		DueAt: d.DueAt.UTC(), At: now.UTC(), Version: d.Version, ReceivedAt: d.ReceivedAt.UTC(), Supplements: d.Supplements, PausedDays: d.PausedDays}
+	if err := facts(ctx, tx, &ed); err != nil {
+		return err
+	}
+	data, _ := json.Marshal(ed)
 	ev, err := bus.Emit(ctx, tx, bus.Event{Type: EventPrefix + action, Source: "dossier", Subject: d.Code, Data: data, Time: now.UTC()})
 	if err != nil {
 		return err
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO dos_event (id, type, subject, data, at) VALUES (?, ?, ?, ?, ?)", ev.ID, ev.Type, ev.Subject, string(ev.Data), micros(ev.Time)); err != nil {
+		return fmt.Errorf("dossier: event log: %w", err)
 	}
 	for _, h := range rows {
 		if _, err := tx.Exec(ctx, "INSERT INTO dos_history (code, at, actor, role, action, from_step, to_step, from_status, to_status, note, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -109,7 +109,7 @@ func TestHappyPathAroundTet(t *testing.T) {
 		}
 		var data string
 		db.QueryRow(ctx, "SELECT data FROM bus_outbox WHERE type = 'dossier.accept'").Scan(&data)
-		var ev eventData
+		var ev EventData
 		if err := json.Unmarshal([]byte(data), &ev); err != nil || ev.FromStatus != StatusNew || ev.ToStatus != StatusProcessing || ev.ToStep != "tham-dinh" || ev.Actor != receptionist.ID {
 			t.Fatalf("accept event: %s", data)
 		}
