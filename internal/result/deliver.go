@@ -63,8 +63,9 @@ func (d *Deliverer) Subscribe(ctx context.Context, b *bus.Bus) (*bus.Subscriptio
 
 // approveEvent is what delivery reads of a dossier.approve event.
 type approveEvent struct {
-	Code     string         `json:"code"`
-	ToStatus dossier.Status `json:"to_status"`
+	Code     string          `json:"code"`
+	Channel  dossier.Channel `json:"channel"`
+	ToStatus dossier.Status  `json:"to_status"`
 }
 
 // Handle processes one dossier.approve event. An error asks the bus to
@@ -76,7 +77,9 @@ func (d *Deliverer) Handle(ctx context.Context, ev bus.Event) error {
 		d.log().Error("result: undecodable dossier.approve event dropped", "event", ev.ID, "err", err)
 		return nil
 	}
-	if e.ToStatus != dossier.StatusProcessed {
+	if e.ToStatus != dossier.StatusProcessed || e.Channel != dossier.ChannelOnline {
+		// Dossiers filed in person or by post get their result at the
+		// desk, where the receptionist returns it.
 		return nil
 	}
 	iss, err := d.Deliver(ctx, e.Code)
