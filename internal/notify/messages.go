@@ -35,6 +35,15 @@ func init() {
 		"notify.message.sms_to":  "Tin nhắn SMS tới %s",
 		"notify.message.more_to": "Các thư và tin nhắn khác gửi tới %s",
 		"notify.message.back":    "Quay lại hộp thư",
+		"notify.tpl.title":       "Mẫu thông báo",
+		"notify.tpl.lead":        "Các mẫu thư điện tử và tin nhắn SMS hệ thống dùng. Chỗ trong ((ngoặc kép)) được thay bằng thông tin của từng hồ sơ; thiếu thông tin nào thì thông báo không được gửi.",
+		"notify.tpl.link":        "Xem các mẫu thông báo",
+		"notify.tpl.events":      "Gửi khi",
+		"notify.tpl.fields":      "Trường thông tin",
+		"notify.tpl.subject":     "Tiêu đề thư",
+		"notify.tpl.email":       "Nội dung thư điện tử",
+		"notify.tpl.sms":         "Tin nhắn SMS (ví dụ)",
+		"notify.tpl.sms_info":    "%d ký tự %s, %d phần tin nhắn (tối đa %d).",
 	})
 	web.RegisterMessages(web.LangEN, map[string]string{
 		"notify.title":           "Test mailbox",
@@ -68,5 +77,14 @@ func init() {
 		"notify.message.sms_to":  "Text message to %s",
 		"notify.message.more_to": "Other messages sent to %s",
 		"notify.message.back":    "Back to the mailbox",
+		"notify.tpl.title":       "Notification templates",
+		"notify.tpl.lead":        "The email and text-message templates the system uses. Each ((field)) is replaced with the dossier's own details; a message missing one is not sent.",
+		"notify.tpl.link":        "See the notification templates",
+		"notify.tpl.events":      "Sent on",
+		"notify.tpl.fields":      "Fields",
+		"notify.tpl.subject":     "Email subject",
+		"notify.tpl.email":       "Email body",
+		"notify.tpl.sms":         "Text message (example)",
+		"notify.tpl.sms_info":    "%d %s characters, %d message parts (at most %d).",
 	})
 }

@@ -104,9 +104,12 @@ func (s *Service) Send(ctx context.Context, m Message) error {
 	}
 	var id int64
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		return tx.QueryRow(ctx, `INSERT INTO notify_message (channel, recipient, subject, body, template, created_at, error)
-			VALUES (?, ?, ?, ?, ?, ?, '') RETURNING id`,
-			m.Channel, m.To, m.Subject, m.Body, m.Template, s.now().UnixMilli()).Scan(&id)
+		// Send delivers the message itself, now: it never waits in the
+		// delivery queue (attempted_at is set).
+		now := s.now().UnixMilli()
+		return tx.QueryRow(ctx, `INSERT INTO notify_message (channel, recipient, subject, body, template, created_at, error, attempted_at)
+			VALUES (?, ?, ?, ?, ?, ?, '', ?) RETURNING id`,
+			m.Channel, m.To, m.Subject, m.Body, m.Template, now, now).Scan(&id)
 	})
 	if err != nil {
 		return fault.Wrap(err, "notify: store message")

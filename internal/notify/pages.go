@@ -36,11 +36,14 @@ func (s *Service) Pages() (*Pages, error) {
 // one recipient's, ?page= to go back in time), one message
 // (GET /mailbox/{id}) and, for scripts and browser tests, the same list as
 // JSON (GET /mailbox/v1/messages?to=&limit=&offset=, newest first, as
-// {"messages": [Stored...]}).
+// {"messages": [Stored...]}); and the notification templates
+// (GET /mailbox/templates, and as JSON GET /mailbox/v1/templates).
 func (p *Pages) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /mailbox/{$}", p.list)
 	mux.HandleFunc("GET /mailbox/{id}", p.message)
 	mux.HandleFunc("GET /mailbox/v1/messages", p.api)
+	mux.HandleFunc("GET /mailbox/templates", p.templates)
+	mux.HandleFunc("GET /mailbox/v1/templates", p.templatesAPI)
 	mux.HandleFunc("GET /mailbox", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/mailbox/", http.StatusMovedPermanently)
 	})
@@ -187,4 +190,33 @@ func (p *Pages) api(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	web.WriteJSON(w, http.StatusOK, map[string]any{"messages": msgs})
+}
+
+// TemplateView is a template as the listing shows it: with its fields and
+// its SMS rendered with the sample values, measured.
+type TemplateView struct {
+	Template
+	Fields      []string   `json:"fields"`
+	SampleEmail Rendered   `json:"-"`
+	SampleSMS   string     `json:"sample_sms"`
+	SMSInfo     SMSInfo    `json:"sample_sms_info"`
+	EmailParas  [][]string `json:"-"`
+}
+
+func templateViews() []TemplateView {
+	var out []TemplateView
+	for _, t := range Templates() {
+		r, _ := t.Render(t.Sample)
+		out = append(out, TemplateView{Template: t, Fields: t.Fields(), SampleEmail: r, SampleSMS: r.SMS, SMSInfo: SMSParts(r.SMS), EmailParas: paragraphs(t.Email)})
+	}
+	return out
+}
+
+func (p *Pages) templates(w http.ResponseWriter, r *http.Request) {
+	title := web.T(web.Lang(r), "notify.tpl.title")
+	p.rd.Render(w, r, http.StatusOK, "templates.html", p.page(r, title, []web.Link{{Label: title, Href: "/mailbox/templates"}}, templateViews()))
+}
+
+func (p *Pages) templatesAPI(w http.ResponseWriter, r *http.Request) {
+	web.WriteJSON(w, http.StatusOK, map[string]any{"templates": templateViews()})
 }

@@ -173,3 +173,22 @@ func TestMailboxJSON(t *testing.T) {
 		}
 	})
 }
+
+func TestTemplatePages(t *testing.T) {
+	srv, _ := newServer(t, storetest.OpenSQLite(t))
+	code, _, body := get(t, srv.URL+"/mailbox/templates")
+	if code != 200 {
+		t.Fatalf("%d", code)
+	}
+	mustContain(t, body, "Mẫu thông báo", "((ma_ho_so))", "payment.paid", "Đã nhận tiền nộp phí, lệ phí", "UCS-2")
+	code, _, body = get(t, srv.URL+"/mailbox/v1/templates")
+	var out struct {
+		Templates []TemplateView `json:"templates"`
+	}
+	if err := json.Unmarshal([]byte(body), &out); code != 200 || err != nil || len(out.Templates) != len(Templates()) || out.Templates[0].SMSInfo.Parts == 0 {
+		t.Fatalf("%d %v %s", code, err, body)
+	}
+	if _, _, body := get(t, srv.URL+"/mailbox/"); !strings.Contains(body, `href="/mailbox/templates"`) {
+		t.Fatal("the mailbox does not link to the templates")
+	}
+}
