@@ -143,3 +143,41 @@ func TestRateDeliverAndEventLog(t *testing.T) {
 		}
 	})
 }
+
+// TestCreateWithUploadsIsOneTransaction: files filed with the dossier land
+// with it; one bad file files nothing; CheckForm reports the form's errors
+// without filing.
+func TestCreateWithUploadsIsOneTransaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, _ := setup(t, db, at(2026, 3, 2, 9, 0))
+		in := CreateRequest{Procedure: "1.001612", Agency: agencyA, Form: householdForm(citizen), ApplicantID: citizen, IdempotencyKey: "k1",
+			Uploads: []Upload{{DocCode: "giay-de-nghi", Name: "de-nghi.pdf", Data: pdf}, {DocCode: "giay-de-nghi", Name: "../x.pdf", Data: pdf}}}
+		_, _, err := s.Create(ctx, in)
+		wantKind(t, err, fault.Invalid, "")
+		if n := countRows(t, db, "SELECT COUNT(*) FROM dos_dossier"); n != 0 {
+			t.Fatalf("%d dossiers after a refused file", n)
+		}
+		in.Uploads = in.Uploads[:1]
+		d, _, err := s.Create(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Documents) != 1 || d.Documents[0].Name != "de-nghi.pdf" || d.Documents[0].Source != SourceUpload {
+			t.Fatalf("documents: %+v", d.Documents)
+		}
+		again, replayed, err := s.Create(ctx, in)
+		if err != nil || !replayed || again.Code != d.Code || len(again.Documents) != 1 {
+			t.Fatalf("replay: %v %v %s %d", err, replayed, again.Code, len(again.Documents))
+		}
+		if errs := s.CheckForm(ctx, "1.001612", householdForm(citizen)); len(errs) != 0 {
+			t.Fatalf("a good form: %+v", errs)
+		}
+		if errs := s.CheckForm(ctx, "1.001612", []byte(`{"applicant_id":"x"}`)); len(errs) == 0 {
+			t.Fatal("a bad form passed")
+		}
+		if errs := s.CheckForm(ctx, "9.999999", []byte(`{}`)); len(errs) != 1 || errs[0].Code != "procedure.not_found" {
+			t.Fatalf("unknown procedure: %+v", errs)
+		}
+	})
+}

@@ -386,6 +386,9 @@ type CreateRequest struct {
 	// IdempotencyKey makes a repeated request return the dossier the first
 	// one created (scoped to the applicant).
 	IdempotencyKey string `json:"-"`
+	// Uploads are files filed with the dossier, checked like AddDocuments'
+	// and written in the same transaction as the dossier.
+	Uploads []Upload `json:"-"`
 	// PayOnline: the applicant pays the fees online, through the payment
 	// adapter, before the desk receives the dossier; an online dossier
 	// with fees then waits in status 6 until the payment is reported
@@ -408,7 +411,8 @@ func requestHash(in CreateRequest) string {
 		F    string
 		D    []DocumentRef
 		O    bool
-	}{in.Procedure, in.Agency, in.Channel, form.String(), in.Documents, in.PayOnline})
+		U    []string
+	}{in.Procedure, in.Agency, in.Channel, form.String(), in.Documents, in.PayOnline, uploadSums(in.Uploads)})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
@@ -458,6 +462,18 @@ func (s *Service) Create(ctx context.Context, in CreateRequest) (d Dossier, repl
 	for i, ref := range in.Documents {
 		if f, ok := checkRef(pi, ref, i); !ok {
 			fields = append(fields, f)
+		}
+	}
+	var files []checked
+	if len(in.Uploads) > 0 {
+		if len(in.Uploads)+len(in.Documents) > MaxDocuments {
+			fields = append(fields, fe("documents", "document.too_many", fmt.Sprintf("Mỗi hồ sơ có tối đa %d tệp", MaxDocuments), fmt.Sprintf("a dossier holds at most %d files", MaxDocuments)))
+		} else if files, err = checkUploads(pi, in.Uploads); err != nil {
+			if f := fault.As(err); f != nil && len(f.Fields) > 0 {
+				fields = append(fields, f.Fields...)
+			} else {
+				return d, false, err
+			}
 		}
 	}
 	if len(fields) > 0 {
@@ -520,6 +536,11 @@ func (s *Service) Create(ctx context.Context, in CreateRequest) (d Dossier, repl
 				return err
 			}
 		}
+		if len(files) > 0 {
+			if err := insertUploads(ctx, tx, row.Code, files, in.CreatedBy, false, now); err != nil {
+				return err
+			}
+		}
 		role := "applicant"
 		if in.CreatedBy != in.ApplicantID {
 			role = RoleReceptionist // received in person or by post
@@ -537,6 +558,29 @@ func (s *Service) Create(ctx context.Context, in CreateRequest) (d Dossier, repl
 	}
 	d, err = s.Get(ctx, row.Code)
 	return d, false, err
+}
+
+// uploadSums are the uploads' document codes and content hashes, for the
+// idempotency check.
+func uploadSums(ups []Upload) []string {
+	out := make([]string, len(ups))
+	for i, u := range ups {
+		sum := sha256.Sum256(u.Data)
+		out[i] = u.DocCode + ":" + hex.EncodeToString(sum[:])
+	}
+	return out
+}
+
+// CheckForm checks an e-form against the schema of the procedure version
+// in force, field by field, without filing anything: a portal can show
+// the errors at the form's step. An unknown procedure is one error.
+func (s *Service) CheckForm(ctx context.Context, procedure string, form []byte) []fault.FieldError {
+	pi, err := s.current(ctx, procedure)
+	if err != nil {
+		return []fault.FieldError{fe("procedure", "procedure.not_found", "Không có thủ tục mã "+procedure, "no procedure "+procedure)}
+	}
+	_, errs := validateForm(pi.schema, form)
+	return errs
 }
 
 // replay finds the dossier an idempotency key created.

@@ -2,8 +2,6 @@ package portal
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -856,16 +854,7 @@ func failure(lang string, err error) string {
 	return web.T(lang, "error.internal.message")
 }
 
-// Uploader adds files to a dossier the applicant filed; *dossier.Service
-// satisfies it.
-type Uploader interface {
-	AddDocuments(ctx context.Context, applicantID, code string, ups []dossier.Upload) ([]dossier.Document, error)
-}
-
-// file creates the dossier and attaches the draft's uploads. A repeated
-// call (the same draft) finds the same dossier and attaches only the files
-// it does not have yet, so a submission cut short is completed by the
-// next one.
+// file files the dossier with the draft's uploads.
 func (p *Portal) file(ctx context.Context, c Citizen, f *filing) (dossier.Dossier, error) {
 	refs := registryRefs(f.P, c.ID)
 	for _, dv := range docViews(f.P) {
@@ -875,50 +864,26 @@ func (p *Portal) file(ctx context.Context, c Citizen, f *filing) (dossier.Dossie
 	}
 	in := dossier.CreateRequest{Procedure: f.P.Code, Agency: f.D.Agency, Channel: dossier.ChannelOnline, Form: f.Form.json(f.D.Values),
 		Documents: refs, ApplicantID: c.ID, CreatedBy: c.ID, IdempotencyKey: f.D.IdemKey, PayOnline: f.D.PayOnline && p.Payments != nil}
+	if len(f.D.Files) > 0 {
+		files, data, err := p.drafts.fileData(ctx, f.D.ID)
+		if err != nil {
+			return dossier.Dossier{}, err
+		}
+		for i, fl := range files {
+			in.Uploads = append(in.Uploads, dossier.Upload{DocCode: fl.DocCode, Name: fl.Name, Data: data[i]})
+		}
+	}
+	// The dossier and its files are one transaction: a submission cut
+	// short files nothing, and the next one (same idempotency key) files
+	// once.
 	d, _, err := p.dossiers.Create(ctx, in)
 	if err != nil {
 		return d, err
-	}
-	var files []draftFile
-	var data [][]byte
-	if len(f.D.Files) > 0 {
-		if files, data, err = p.drafts.fileData(ctx, f.D.ID); err != nil {
-			return d, err
-		}
-	}
-	var ups []dossier.Upload
-	for i, fl := range files {
-		if hasDocument(d, fl.DocCode, data[i]) {
-			continue
-		}
-		ups = append(ups, dossier.Upload{DocCode: fl.DocCode, Name: fl.Name, Data: data[i]})
-	}
-	if len(ups) > 0 {
-		up, ok := p.dossiers.(Uploader)
-		if !ok {
-			return d, fault.New(fault.Unavailable, "portal.uploads_unavailable", "Chưa nộp được tệp đính kèm: hệ thống một cửa chưa nhận tệp", "the dossier engine takes no uploads")
-		}
-		if _, err := up.AddDocuments(ctx, c.ID, d.Code, ups); err != nil {
-			return d, err
-		}
 	}
 	if err := p.drafts.filed(ctx, f.D.ID, d.Code); err != nil {
 		return d, err
 	}
 	return d, nil
-}
-
-// hasDocument reports whether the dossier already holds these bytes for
-// the document.
-func hasDocument(d dossier.Dossier, doc string, data []byte) bool {
-	h := sha256.Sum256(data)
-	sum := hex.EncodeToString(h[:])
-	for _, x := range d.Documents {
-		if x.DocCode == doc && x.SHA256 == sum {
-			return true
-		}
-	}
-	return false
 }
 
 // verifyIdentity checks the identity data filed with the registry, under
