@@ -13,7 +13,9 @@ import (
 	"github.com/vngov/vngov/internal/dossier"
 	"github.com/vngov/vngov/internal/exchange"
 	"github.com/vngov/vngov/internal/identity"
+	"github.com/vngov/vngov/internal/monitor"
 	"github.com/vngov/vngov/internal/platform/loadgen"
+	"github.com/vngov/vngov/internal/portal"
 	"github.com/vngov/vngov/internal/registry/backend"
 )
 
@@ -26,6 +28,8 @@ var benches = map[string]benchArea{
 	"identity": identity.Bench,
 	"registry": backend.Bench,
 	"dossier":  dossier.Bench,
+	"monitor":  monitor.Bench,
+	"portal":   portal.Bench,
 }
 
 func benchAreas() []string {

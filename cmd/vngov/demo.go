@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,10 +19,17 @@ import (
 	"github.com/vngov/vngov/internal/dossier"
 	"github.com/vngov/vngov/internal/exchange"
 	"github.com/vngov/vngov/internal/identity"
+	"github.com/vngov/vngov/internal/monitor"
 	"github.com/vngov/vngov/internal/notify"
+	"github.com/vngov/vngov/internal/payment"
+	"github.com/vngov/vngov/internal/platform/audit"
+	"github.com/vngov/vngov/internal/platform/fault"
 	"github.com/vngov/vngov/internal/platform/kernel"
 	"github.com/vngov/vngov/internal/platform/web"
+	"github.com/vngov/vngov/internal/portal"
 	"github.com/vngov/vngov/internal/registry/backend"
+	"github.com/vngov/vngov/internal/result"
+	"github.com/vngov/vngov/internal/wallet"
 )
 
 // Demo ports, as offsets from --port-base (ARCHITECTURE section 5).
@@ -33,6 +41,7 @@ const (
 	portHub      = 10
 	portRegistry = 21 // the registries' backend, reached only through the gateways
 	portMailbox  = 19
+	portPayment  = 18 // the demo payment provider (a bank's payment pages)
 )
 
 // Example is the demo contract's named request.
@@ -70,6 +79,12 @@ func runDemo(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	// The secret the payment adapter shares with the demo provider.
+	if cfg.PaymentSecret == "" {
+		if cfg.PaymentSecret, err = demoSecret(cfg.DataDir, "payment-secret"); err != nil {
+			return err
+		}
+	}
 	log := newLogger(cfg.LogLevel)
 	k, err := kernel.Open(ctx, cfg, log)
 	if err != nil {
@@ -104,6 +119,17 @@ func runDemo(ctx context.Context, args []string) error {
 			})
 		}
 	}
+	for _, c := range cs {
+		if pc, ok := c.(*payment.Component); ok {
+			// The demo provider has its own address; it notifies the
+			// adapter on the portal's.
+			pc.UseDemoProvider(fmt.Sprintf("http://127.0.0.1:%d", *portBase+portPayment), fmt.Sprintf("http://127.0.0.1:%d", *portBase+portPortal))
+		}
+	}
+	wireResultsAndWallet(cs, cfg.Instance, *portBase)
+	if err := wirePortal(cs, cfg.Instance, cfg.DataDir, *portBase); err != nil {
+		return err
+	}
 	if err := k.Start(ctx, cs...); err != nil {
 		return err
 	}
@@ -122,9 +148,9 @@ func runDemo(ctx context.Context, args []string) error {
 	}{
 		{"catalog", portCatalog, []string{"catalog"}, nil, nil},
 		{"hub", portHub, []string{"exchange"}, nil, nil},
-		{"console", portConsole, []string{"registry", "procedure", "dossier"}, nil, nil},
+		{"console", portConsole, []string{"registry", "procedure", "dossier", "payment", "monitor"}, nil, nil},
 		{"identity", portIdentity, []string{"identity"}, nil, identity.CrossOriginBypass},
-		{"portal", portPortal, []string{"portal"}, nil, nil},
+		{"portal", portPortal, []string{"portal", "payment", "result", "wallet"}, []string{"monitor"}, payment.CrossOriginBypass},
 	}
 	byName := map[string]kernel.Component{}
 	for _, c := range cs {
@@ -186,6 +212,17 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	servers = append(servers, msrv)
 	endpoints["mailbox"] = "http://" + msrv.Addr()
+	if pc, ok := byName["payment"].(*payment.Component); ok {
+		pmux := http.NewServeMux()
+		pc.ProviderRoutes(pmux)
+		mountCommon(pmux, k, strings.Trim(payment.DemoPrefix, "/"))
+		psrv := web.NewServer("payment", fmt.Sprintf("%s:%d", host, *portBase+portPayment), k.Handler("payment", pmux), log)
+		if err := psrv.Start(); err != nil {
+			return fmt.Errorf("payment provider: %w (choose other ports with --port-base)", err)
+		}
+		servers = append(servers, psrv)
+		endpoints["payment"] = "http://" + psrv.Addr()
+	}
 	catalogURL, _ := endpoints["catalog"].(string)
 	examples := map[string]Example{}
 	for _, c := range cs {
@@ -222,6 +259,10 @@ func runDemo(ctx context.Context, args []string) error {
 		examples["procedures-search"] = Example{Method: "GET", URL: u + "/procedure/v1/procedures?q=khai%20sinh", Headers: map[string]string{},
 			About: "the administrative procedures database, searched without diacritics"}
 	}
+	if u, ok := endpoints["portal"].(string); ok && byName["monitor"] != nil {
+		examples["index766-hanoi"] = Example{Method: "GET", URL: u + "/monitor/v1/index766?agency=000.00.00.H26&period=" + monitor.MonthPeriod(time.Now()).Code, Headers: map[string]string{},
+			About: "Hà Nội's Decision 766 service index this month, computed live from the dossier events (public: no personal data); add &format=csv for a spreadsheet"}
+	}
 	if d, ok := byName["dossier"].(*dossier.Component); ok {
 		// The desk (Ba Đình ward, on Hà Nội's LGSP) prefills from the
 		// population registry through Hà Nội's gateway, as its one-stop system.
@@ -242,6 +283,30 @@ func runDemo(ctx context.Context, args []string) error {
 				examples[name] = e
 			}
 		}
+	}
+	// A signed result seeded for the demo citizen (it reaches his wallet
+	// through the result.issued event).
+	if rc, ok := byName["result"].(*result.Component); ok {
+		if u, ok := endpoints["portal"].(string); ok {
+			rex, err := rc.DemoSetup(k.Context(), u)
+			if err != nil {
+				return err
+			}
+			for name, e := range rex {
+				examples[name] = e
+			}
+		}
+	}
+	// Notifications: applicants hear of their dossiers' steps by email and
+	// SMS, both landing in the mailbox.
+	if d, ok := byName["dossier"].(*dossier.Component); ok {
+		n := notify.NewNotifier(mailbox, d.Svc, log)
+		n.PortalURL, _ = endpoints["portal"].(string)
+		n.AgencyName = func(code string) string { return d.Svc.AgencyName(code) }
+		if _, err := n.Subscribe(k.Context(), k.Bus); err != nil {
+			return err
+		}
+		k.Go(func() { n.Run(k.Context()) })
 	}
 	endpoints["examples"] = examples
 	accounts := map[string]any{
@@ -372,4 +437,134 @@ func exchangeExamples(ex map[string]Example, inst string, gws map[string]map[str
 		About: "the metadata service: the Ministry's services on the population registry subsystem"}
 	ex["exchange-centralized"] = Example{Method: "GET", URL: hn["client"] + "/r1/" + inst + "/GOV/" + exchange.DemoGovOffice + "/DANHMUC/danhmuc/lists/admin-units/items?level=province&limit=5", Headers: map[string]string{"X-Road-Client": client},
 		About: "centralized mode: the shared catalogs, hosted at the national data centre behind the hub's own gateway"}
+}
+
+// wireResultsAndWallet connects results and the wallet to the demo's
+// portal (whose session says who the holder is), catalog (names of
+// agencies and codes), identity provider (the services a citizen let use
+// the account) and exchange: the wallet reads the population registry's
+// access log as the national portal's system, at the hub's own gateway.
+func wireResultsAndWallet(cs []kernel.Component, instance string, portBase int) {
+	portalURL := fmt.Sprintf("http://127.0.0.1:%d", portBase+portPortal)
+	names := &result.CatalogNames{BaseURL: fmt.Sprintf("http://127.0.0.1:%d", portBase+portCatalog)}
+	var pc *portal.Component
+	var idc *identity.Component
+	for _, c := range cs {
+		switch x := c.(type) {
+		case *portal.Component:
+			pc = x
+		case *identity.Component:
+			idc = x
+		}
+	}
+	citizen := func(r *http.Request) (portal.Citizen, bool) {
+		if pc == nil || pc.Portal == nil {
+			return portal.Citizen{}, false
+		}
+		return pc.Portal.Citizen(r)
+	}
+	for _, c := range cs {
+		switch x := c.(type) {
+		case *result.Component:
+			x.Svc.VerifyBase, x.Deliver.Names = portalURL, names
+			x.Holder = func(r *http.Request) (string, bool) { c, ok := citizen(r); return c.ID, ok }
+		case *wallet.Component:
+			x.Svc.Tracker = wallet.ExchangeTracker{Names: names, Service: instance + "/GOV/" + exchange.DemoMPS + "/CSDLQGDC/nhat-ky-truy-cap",
+				Client: &exchange.Client{Gateway: fmt.Sprintf("http://127.0.0.1:%d", portBase+30), As: instance + "/GOV/" + exchange.DemoGovOffice + "/CONGDVCQG"}}
+			x.Holder = func(r *http.Request) (wallet.Holder, bool) {
+				c, ok := citizen(r)
+				return wallet.Holder{ID: c.ID, Name: c.Name}, ok
+			}
+			x.SignIn = func(next string) string { return "/dang-nhap?next=" + url.QueryEscape(next) }
+			if idc != nil {
+				x.IdentityAccountURL = fmt.Sprintf("http://127.0.0.1:%d/account", portBase+portIdentity)
+				x.ServiceConsents = wallet.ServiceConsentsFunc(func(ctx context.Context, holderID string) ([]wallet.ServiceConsent, error) {
+					acc, err := idc.Svc.AccountByUsername(ctx, holderID)
+					if err != nil {
+						return nil, err
+					}
+					ics, err := idc.Svc.Consents(ctx, acc.ID)
+					out := make([]wallet.ServiceConsent, 0, len(ics))
+					for _, ic := range ics {
+						out = append(out, wallet.ServiceConsent{Client: ic.ClientID, ClientName: ic.ClientName, Purpose: ic.Purpose, Scopes: ic.Scopes, GrantedAt: ic.Granted})
+					}
+					return out, err
+				})
+			}
+		}
+	}
+}
+
+// wirePortal sets up the portal (port-base+0): its confidential client at
+// the identity provider (registered on the first run, its addresses and
+// secret renewed on every run, since --port-base moves them), the
+// population registry read over the exchange as the national portal's
+// system (VN-DEMO/GOV/000.00.00.G22/CONGDVCQG at the hub's own gateway),
+// the wallet, the payment adapter, the visit counter and the agencies that
+// receive online dossiers.
+func wirePortal(cs []kernel.Component, instance, dataDir string, portBase int) error {
+	var pc *portal.Component
+	for _, c := range cs {
+		if x, ok := c.(*portal.Component); ok {
+			pc = x
+		}
+	}
+	if pc == nil {
+		return nil
+	}
+	key, err := demoSecret(dataDir, "portal-session-key")
+	if err != nil {
+		return err
+	}
+	pc.SessionKey = []byte(key)
+	base := fmt.Sprintf("http://127.0.0.1:%d", portBase+portPortal)
+	issuer := fmt.Sprintf("http://127.0.0.1:%d", portBase+portIdentity)
+	pc.Configure = func(p *portal.Portal) error {
+		ctx := context.Background()
+		for _, c := range cs {
+			switch x := c.(type) {
+			case *identity.Component:
+				who := audit.Actor{Subject: "system:demo"}
+				cl := identity.Client{ID: "cong-dich-vu-cong", Name: "Cổng Dịch vụ công quốc gia", Purpose: "Nhận biết bạn khi nộp, nộp phí và theo dõi hồ sơ thủ tục hành chính",
+					Type: identity.Confidential, AuthMethod: identity.AuthSecretBasic, RedirectURIs: []string{base + portal.CallbackPath},
+					PostLogoutRedirectURIs: []string{base + "/"}, GrantTypes: []string{identity.GrantCode}, Scopes: portal.Scopes, MinLevel: 1}
+				var sec string
+				if _, err := x.Svc.Client(ctx, cl.ID); fault.Is(err, fault.NotFound) {
+					if _, sec, err = x.Svc.CreateClient(ctx, who, cl); err != nil {
+						return err
+					}
+				} else if err != nil {
+					return err
+				} else {
+					if _, err := x.Svc.UpdateClient(ctx, who, cl); err != nil {
+						return err
+					}
+					if sec, err = x.Svc.RotateClientSecret(ctx, who, cl.ID); err != nil {
+						return err
+					}
+				}
+				p.SetOIDC(portal.OIDC{Issuer: issuer, ClientID: cl.ID, ClientSecret: sec, BaseURL: base})
+			case *wallet.Component:
+				p.Wallet = x.Svc
+				if x.Nav == nil {
+					x.Nav = p.Nav // the wallet's pages carry the portal's navigation
+				}
+			case *payment.Component:
+				p.Payments = x.Svc
+			case *monitor.Component:
+				p.Visits = x.Svc
+			}
+		}
+		mps := instance + "/GOV/" + exchange.DemoMPS + "/CSDLQGDC/"
+		// Connections to the gateway are kept for reuse: every filing reads
+		// the registry twice.
+		gw := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}}
+		p.Registry = portal.ExchangeRegistry{Client: &exchange.Client{Gateway: fmt.Sprintf("http://127.0.0.1:%d", portBase+30), As: instance + "/GOV/" + exchange.DemoGovOffice + "/CONGDVCQG", HTTP: gw},
+			PersonService: mps + "nguoi-dan", VerifyService: mps + "xac-thuc-thong-tin"}
+		p.Agencies = []portal.Agency{{Code: dossier.DemoAgency, Name: "Ủy ban nhân dân Phường Ba Đình", Level: "commune", Commune: "00004"},
+			{Code: identity.DemoAgencyHanoi, Name: "Ủy ban nhân dân Thành phố Hà Nội", Level: "province"}}
+		p.FormTargets = []string{issuer, fmt.Sprintf("http://127.0.0.1:%d", portBase+portPayment)}
+		return nil
+	}
+	return nil
 }

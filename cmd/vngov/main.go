@@ -19,10 +19,15 @@ import (
 	"github.com/vngov/vngov/internal/dossier"
 	"github.com/vngov/vngov/internal/exchange"
 	"github.com/vngov/vngov/internal/identity"
+	"github.com/vngov/vngov/internal/monitor"
+	"github.com/vngov/vngov/internal/payment"
 	"github.com/vngov/vngov/internal/platform/config"
 	"github.com/vngov/vngov/internal/platform/kernel"
+	"github.com/vngov/vngov/internal/portal"
 	"github.com/vngov/vngov/internal/procedure"
 	"github.com/vngov/vngov/internal/registry/backend"
+	"github.com/vngov/vngov/internal/result"
+	"github.com/vngov/vngov/internal/wallet"
 )
 
 // version is set at build time by the Makefile (-ldflags -X main.version=...).
@@ -42,6 +47,7 @@ func commands() []command {
 		{"audit", "verify [flags]", "check the audit trail's hash chain; names the first broken row", runAudit},
 		{"exchange", "<command> [flags]", "the data exchange: registry, services, access rights, message log, calls ('vngov exchange help')", runExchange},
 		{"pki", "init|csr|issue [flags]", "the exchange's certificates: the hub's CA, gateway keys and requests", runPKI},
+		{"monitor", "rebuild [flags]", "recompute the monitoring tables (Decision 766 index, EMC) from the dossier event log", runMonitor},
 		{"bench", "<area> [--duration D]", "measure an area's performance targets against their baselines (areas: " + strings.Join(benchAreas(), ", ") + ")", runBench},
 		{"version", "", "print the version", func(context.Context, []string) error { fmt.Println("vngov", buildVersion()); return nil }},
 		{"help", "[config]", "show this help, or the configuration settings", runHelp},
@@ -147,6 +153,11 @@ func components(k *kernel.Kernel) ([]kernel.Component, error) {
 		{"procedure", func(k *kernel.Kernel) (kernel.Component, error) { return procedure.NewComponent(k) }},
 		{"identity", func(k *kernel.Kernel) (kernel.Component, error) { return identity.NewComponent(k) }},
 		{"dossier", func(k *kernel.Kernel) (kernel.Component, error) { return dossier.NewComponent(k) }},
+		{"payment", func(k *kernel.Kernel) (kernel.Component, error) { return payment.NewComponent(k) }},
+		{"portal", func(k *kernel.Kernel) (kernel.Component, error) { return portal.NewComponent(k) }},
+		{"result", func(k *kernel.Kernel) (kernel.Component, error) { return result.NewComponent(k) }},
+		{"wallet", func(k *kernel.Kernel) (kernel.Component, error) { return wallet.NewComponent(k) }},
+		{"monitor", func(k *kernel.Kernel) (kernel.Component, error) { return monitor.NewComponent(k) }},
 	}
 	var out []kernel.Component
 	for _, c := range all {
@@ -170,8 +181,37 @@ func components(k *kernel.Kernel) ([]kernel.Component, error) {
 			}
 		}
 	}
+	// The portal files and reads dossiers with the engine and reads
+	// procedures from the database of the same process.
+	for _, c := range out {
+		if pc, ok := c.(*portal.Component); ok {
+			pc.OIDC = portal.OIDC{Issuer: k.Config.PortalIssuer, ClientID: k.Config.PortalClientID, ClientSecret: k.Config.PortalClientSecret, BaseURL: k.Config.PublicURL}
+			pc.SessionKey = []byte(k.Config.PortalSessionKey)
+			for _, o := range out {
+				switch x := o.(type) {
+				case *procedure.Component:
+					pc.Procedures = x.Svc
+				case *dossier.Component:
+					pc.Dossiers = x.Svc
+				}
+			}
+		}
+	}
+	// Results are issued on approval through the engine of the same
+	// process; the wallet opens issued documents from the results.
+	for _, c := range out {
+		switch x := c.(type) {
+		case *result.Component:
+			x.Connect(out)
+		case *wallet.Component:
+			x.Connect(out)
+		}
+	}
+	// The monitor reads the dossier event log, procedures, catalogs and the
+	// exchange's message log of the same process.
+	wireMonitor(k, out)
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no component matches --roles=%q (known: catalog, hub, gateway, registry, procedure, identity, dossier)", k.Config.Roles)
+		return nil, fmt.Errorf("no component matches --roles=%q (known: catalog, hub, gateway, registry, procedure, identity, dossier, payment, portal, result, wallet, monitor)", k.Config.Roles)
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/vngov/vngov/internal/platform/audit"
@@ -54,9 +55,12 @@ func runServe(ctx context.Context, args []string) error {
 func mountCommon(mux *http.ServeMux, k *kernel.Kernel, home string) {
 	k.Health.Mount(mux)
 	mux.Handle(web.StaticPrefix, web.StaticHandler())
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/"+home+"/", http.StatusFound)
-	})
+	// A component with a home page of its own (the portal) keeps it.
+	if _, pattern := mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: "/"}}); pattern == "" {
+		mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/"+home+"/", http.StatusFound)
+		})
+	}
 	mux.Handle("/", web.PageNotFound)
 }
 

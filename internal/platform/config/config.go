@@ -37,6 +37,16 @@ type Config struct {
 	GatewayPeer  string
 	LogRetention int
 	RegistryAddr string
+	// Payments: the secret shared with the payment provider, the
+	// provider's address and how long a payment stays payable.
+	PaymentSecret      string
+	PaymentProviderURL string
+	PaymentTTLMinutes  int
+	// Portal: its client at the identity provider and its session key.
+	PortalIssuer       string
+	PortalClientID     string
+	PortalClientSecret string
+	PortalSessionKey   string
 }
 
 // Setting describes one setting.
@@ -71,6 +81,13 @@ func Settings() []Setting {
 		{"msglog-retention-days", "VNGOV_MSGLOG_RETENTION_DAYS", "0", false, "Days the exchange message log stays in the database; older days are archived (signed zip per day, <data-dir>/msglog-archive) and then deleted. 0 keeps everything.", func(c *Config) any { return &c.LogRetention }},
 		{"registry-listen", "VNGOV_REGISTRY_LISTEN", "127.0.0.1:8121", false, "Address of the base registries' backend, which only the agency's own gateway should reach (role registry).", func(c *Config) any { return &c.RegistryAddr }},
 		{"trust-proxy", "VNGOV_TRUST_PROXY", "false", false, "Trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy in front of vngov.", func(c *Config) any { return &c.TrustProxy }},
+		{"payment-secret", "VNGOV_PAYMENT_SECRET", "", true, "Secret shared with the payment provider: it signs pay requests, notifications and refunds (HMAC-SHA256). Empty: online payment is refused (the demo makes one per data directory).", func(c *Config) any { return &c.PaymentSecret }},
+		{"payment-provider-url", "VNGOV_PAYMENT_PROVIDER_URL", "", false, "Address of the payment provider's pages and API. Empty: the demo provider, served at this process's own address (--public-url).", func(c *Config) any { return &c.PaymentProviderURL }},
+		{"payment-ttl-minutes", "VNGOV_PAYMENT_TTL_MINUTES", "15", false, "Minutes a started payment stays payable; pending payments older than this expire.", func(c *Config) any { return &c.PaymentTTLMinutes }},
+		{"portal-issuer", "VNGOV_PORTAL_ISSUER", "", false, "Issuer URL of the identity provider the portal signs citizens in with (role portal).", func(c *Config) any { return &c.PortalIssuer }},
+		{"portal-client-id", "VNGOV_PORTAL_CLIENT_ID", "cong-dich-vu-cong", false, "The portal's client id at the identity provider (a confidential client whose redirect URI is <public-url>/dang-nhap/callback).", func(c *Config) any { return &c.PortalClientID }},
+		{"portal-client-secret", "VNGOV_PORTAL_CLIENT_SECRET", "", true, "The portal's client secret at the identity provider.", func(c *Config) any { return &c.PortalClientSecret }},
+		{"portal-session-key", "VNGOV_PORTAL_SESSION_KEY", "", true, "Key that signs the portal's session cookies (32 characters or more; the same on every portal node). Empty: a random key, sessions end when the process stops.", func(c *Config) any { return &c.PortalSessionKey }},
 	}
 }
 
@@ -148,6 +165,9 @@ func (c *Config) Validate() error {
 	}
 	if c.NATSReplicas < 1 || c.NATSReplicas > 5 {
 		errs = append(errs, "nats-replicas must be 1 to 5")
+	}
+	if c.PaymentTTLMinutes < 0 || c.PaymentTTLMinutes > 7*24*60 {
+		errs = append(errs, "payment-ttl-minutes must be 1 to 10080 (0: the default, 15)")
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("config: %s", strings.Join(errs, "; "))
