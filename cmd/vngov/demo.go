@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vngov/vngov/internal/catalog"
 	"github.com/vngov/vngov/internal/dossier"
 	"github.com/vngov/vngov/internal/exchange"
 	"github.com/vngov/vngov/internal/identity"
@@ -281,6 +282,27 @@ func runDemo(ctx context.Context, args []string) error {
 			}
 			for name, e := range dex {
 				examples[name] = e
+			}
+		}
+		// Six months of history at every province's people's committee and
+		// at the demo ward, filed and handled through the engine, for the
+		// dashboard and the scoreboard.
+		if cc, ok := byName["catalog"].(*catalog.Component); ok {
+			agencies := []string{dossier.DemoAgency}
+			page, err := cc.Svc.Items(k.Context(), "agencies", catalog.ItemQuery{Level: "province", Limit: 1000})
+			if err != nil {
+				return err
+			}
+			for _, it := range page.Items {
+				agencies = append(agencies, it.Code)
+			}
+			t0 := time.Now()
+			n, err := d.Svc.SeedDemoHistory(k.Context(), agencies, 6, 2, time.Now())
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				log.Info("demo: dossier history filed", "dossiers", n, "agencies", len(agencies), "took", time.Since(t0).Round(time.Millisecond))
 			}
 		}
 	}

@@ -181,3 +181,37 @@ func TestCreateWithUploadsIsOneTransaction(t *testing.T) {
 		}
 	})
 }
+
+// TestSeedDemoHistory: the demo's history is filed through the engine in
+// the months before now, with a mix of outcomes, once.
+func TestSeedDemoHistory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := at(2026, 11, 23, 10, 0)
+		s, _ := setup(t, db, now)
+		n, err := s.SeedDemoHistory(ctx, []string{agencyA, agencyB}, 3, 10, now)
+		if err != nil || n != 60 {
+			t.Fatalf("seeded %d: %v", n, err)
+		}
+		if again, err := s.SeedDemoHistory(ctx, []string{agencyA}, 3, 10, now); err != nil || again != 0 {
+			t.Fatalf("seeded again: %d %v", again, err)
+		}
+		if c := countRows(t, db, "SELECT COUNT(*) FROM dos_dossier WHERE received_at >= ?", micros(at(2026, 11, 1, 0, 0))); c != 0 {
+			t.Fatalf("%d dossiers in the current month", c)
+		}
+		for _, st := range []Status{StatusReturned, StatusRejected} {
+			if c := countRows(t, db, "SELECT COUNT(*) FROM dos_dossier WHERE status = ?", int(st)); c == 0 {
+				t.Errorf("no dossier in status %d", st)
+			}
+		}
+		if c := countRows(t, db, "SELECT COUNT(*) FROM dos_dossier WHERE rating > 0"); c == 0 {
+			t.Error("no rating")
+		}
+		if c := countRows(t, db, "SELECT COUNT(*) FROM dos_dossier WHERE finished_at > due_at"); c == 0 {
+			t.Error("no late dossier")
+		}
+		if c := countRows(t, db, "SELECT COUNT(*) FROM dos_event WHERE at >= ?", micros(now)); c != 0 {
+			t.Errorf("%d events at or after now", c)
+		}
+	})
+}
