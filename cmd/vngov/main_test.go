@@ -103,8 +103,18 @@ func TestUsageErrors(t *testing.T) {
 	if out, code := run(t, "serve", "--database-url", "mysql://x"); code != 1 || !strings.Contains(out, "postgres://") {
 		t.Fatalf("bad database url: %d %s", code, out)
 	}
-	if out, code := run(t, "help", "config"); code != 0 || !strings.Contains(out, "VNGOV_DATABASE_URL") {
+	out, code := run(t, "help", "config")
+	if code != 0 || !strings.Contains(out, "VNGOV_DATABASE_URL") {
 		t.Fatalf("help config: %d %s", code, out)
+	}
+	// The README's configuration table is this output: a new setting
+	// shows up in both.
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), strings.TrimSpace(out)) {
+		t.Fatal("README.md's configuration table differs from `vngov help config`: paste the command's output into the Configuration section")
 	}
 }
 
