@@ -49,6 +49,10 @@ type DB struct {
 	dialect Dialect
 	w, r    *sql.DB
 	rebinds sync.Map // query string -> PostgreSQL form
+	// On SQLite, statements prepared once per connection and kept: the
+	// driver parses a statement on every unprepared call, and the same
+	// few hundred statements run all day. (pgx caches its own.)
+	ws, rs *stmtCache
 }
 
 // Querier is what both DB and Tx offer: queries with `?` placeholders.
@@ -134,7 +138,7 @@ func openSQLite(cfg Config) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
-	return &DB{dialect: SQLite, w: w, r: r}, nil
+	return &DB{dialect: SQLite, w: w, r: r, ws: newStmtCache(w), rs: newStmtCache(r)}, nil
 }
 
 // Dialect reports the engine.
@@ -158,6 +162,8 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the pools.
 func (db *DB) Close() error {
+	db.ws.close()
+	db.rs.close()
 	err := db.w.Close()
 	if db.r != db.w {
 		if e := db.r.Close(); err == nil {
@@ -169,16 +175,25 @@ func (db *DB) Close() error {
 
 // Exec runs a statement outside a transaction, on the writer.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := db.ws.get(ctx, query, true); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return db.w.ExecContext(ctx, db.rebind(query), args...)
 }
 
 // Query runs a read-only query on a reader.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := db.rs.get(ctx, query, true); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return db.r.QueryContext(ctx, db.rebind(query), args...)
 }
 
 // QueryRow runs a read-only query that returns at most one row, on a reader.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := db.rs.get(ctx, query, true); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return db.r.QueryRowContext(ctx, db.rebind(query), args...)
 }
 
@@ -203,6 +218,9 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		if cerr := stx.Commit(); cerr != nil {
 			err = fmt.Errorf("store: commit: %w", cerr)
 		}
+		// The writer is free again: prepare what this transaction ran
+		// unprepared, for the next ones.
+		db.ws.preparePending(ctx)
 	}()
 	return fn(tx)
 }
@@ -213,21 +231,41 @@ type Tx struct {
 	db *DB
 }
 
+// stmt returns the transaction's use of the cached statement for query,
+// or nil. Inside a transaction the writer's only connection is taken, so a
+// statement not prepared yet is noted and prepared after the commit.
+func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	st := tx.db.ws.get(ctx, query, false)
+	if st == nil {
+		return nil
+	}
+	return tx.tx.StmtContext(ctx, st)
+}
+
 // Dialect reports the engine.
 func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
 
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return tx.tx.ExecContext(ctx, tx.db.rebind(query), args...)
 }
 
 // Query runs a query in the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return tx.tx.QueryContext(ctx, tx.db.rebind(query), args...)
 }
 
 // QueryRow runs a query that returns at most one row, in the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, tx.db.rebind(query), args...)
 }
 
