@@ -166,6 +166,11 @@ func TestCreateWithUploadsIsOneTransaction(t *testing.T) {
 		if len(d.Documents) != 1 || d.Documents[0].Name != "de-nghi.pdf" || d.Documents[0].Source != SourceUpload {
 			t.Fatalf("documents: %+v", d.Documents)
 		}
+		for _, m := range d.MissingDocuments {
+			if m == "giay-de-nghi" {
+				t.Fatal("the declaration, which is the e-form, is listed as missing")
+			}
+		}
 		again, replayed, err := s.Create(ctx, in)
 		if err != nil || !replayed || again.Code != d.Code || len(again.Documents) != 1 {
 			t.Fatalf("replay: %v %v %s %d", err, replayed, again.Code, len(again.Documents))

@@ -330,7 +330,10 @@ func (s *Service) details(ctx context.Context, d *Dossier) error {
 		for _, doc := range d.Documents {
 			have[doc.DocCode] = true
 		}
-		for _, doc := range pi.p.Documents {
+		for i, doc := range pi.p.Documents {
+			if i == 0 && doc.Template != "" && len(pi.p.Form) > 0 && len(d.Form) > 2 {
+				continue // the declaration form (tờ khai) is the dossier's e-form
+			}
 			if doc.Required && !have[doc.Code] {
 				d.MissingDocuments = append(d.MissingDocuments, doc.Code)
 			}
