@@ -107,14 +107,38 @@ func (s *Service) Client(ctx context.Context, id string) (Client, error) {
 	return c, nil
 }
 
+// clientTTL is how long a node keeps a client registration it read for
+// the token and introspection paths, which read it several times a
+// request. A change made on this node is seen at once; on other nodes of
+// a cluster within clientTTL.
+const clientTTL = 2 * time.Second
+
+type cachedClient struct {
+	c  Client
+	at time.Time
+}
+
 // activeClient returns the client with id when it is enabled.
 func (s *Service) activeClient(ctx context.Context, id string) (Client, error) {
+	now := time.Now()
+	if v, ok := s.clients.Load(id); ok {
+		if cc := v.(cachedClient); now.Sub(cc.at) < clientTTL {
+			return cc.c, nil
+		}
+	}
 	c, err := s.Client(ctx, id)
 	if err == nil && c.Status != Active {
+		s.clients.Delete(id)
 		return Client{}, errNoClient(id)
+	}
+	if err == nil {
+		s.clients.Store(id, cachedClient{c: c, at: now})
 	}
 	return c, err
 }
+
+// forgetClient drops a client from the cache after a change.
+func (s *Service) forgetClient(id string) { s.clients.Delete(id) }
 
 // Clients lists the registry.
 func (s *Service) Clients(ctx context.Context) ([]Client, error) {
@@ -316,6 +340,7 @@ func (s *Service) CreateClient(ctx context.Context, who audit.Actor, c Client) (
 		}
 		return audit.Record(ctx, tx, who.Entry("identity.client.create", "identity/clients/"+c.ID, audit.OK, clientDetail(c)))
 	})
+	s.forgetClient(c.ID)
 	if err != nil {
 		return Client{}, "", err
 	}
@@ -356,6 +381,7 @@ func (s *Service) UpdateClient(ctx context.Context, who audit.Actor, c Client) (
 		}
 		return audit.Record(ctx, tx, who.Entry("identity.client.update", "identity/clients/"+c.ID, audit.OK, clientDetail(c)))
 	})
+	s.forgetClient(c.ID)
 	if err != nil {
 		return Client{}, err
 	}
@@ -375,6 +401,7 @@ func (s *Service) RotateClientSecret(ctx context.Context, who audit.Actor, id st
 		}
 		return audit.Record(ctx, tx, who.Entry("identity.client.secret", "identity/clients/"+id, audit.OK, nil))
 	})
+	s.forgetClient(id)
 	return sec, err
 }
 

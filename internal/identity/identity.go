@@ -173,6 +173,8 @@ type Service struct {
 
 	ipMu       sync.Mutex
 	ipFailures map[string]int
+
+	clients sync.Map // client id -> cachedClient (activeClient)
 }
 
 // New returns the service over db; Init must run (Component.Start does it)
