@@ -17,7 +17,7 @@
 // failure it leaves a screenshot and the page's HTML in e2e/test-results/.
 
 import assert from 'node:assert/strict';
-import { createHash, createHmac, createPublicKey, randomBytes, verify } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { after, before } from 'node:test';
 import { describeViolations, runAxe, severe } from './lib/a11y.mjs';
 import { createJourney, PHONE, h1, navigating, opener, text } from './lib/page.mjs';
 import { chromiumSkipReason, launchBrowser, startPlatform } from './lib/platform.mjs';
+import { totp } from './lib/totp.mjs';
 
 // The demo's public client (internal/identity/demo.go): code flow with PKCE,
 // this exact redirect URI.
@@ -77,44 +78,7 @@ if (!skip) {
   }
 }
 
-// ---------------------------------------------------------------- TOTP (RFC 6238), PKCE, JWT
-
-/** RFC 4648 base32 (no padding needed) to bytes. */
-function base32Decode(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const clean = s.toUpperCase().replace(/[\s=]/g, '');
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const ch of clean) {
-    const i = alphabet.indexOf(ch);
-    if (i < 0) throw new Error(`not base32: ${ch}`);
-    value = (value << 5) | i;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push((value >>> bits) & 0xff);
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** The RFC 6238 code (HMAC-SHA-1, 30 s steps, 6 digits) of a base32 secret at time ms. */
-function totp(secret, ms = Date.now(), { step = 30, digits = 6 } = {}) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(ms / 1000 / step)));
-  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const bin = mac.readUInt32BE(offset) & 0x7fffffff;
-  return String(bin % 10 ** digits).padStart(digits, '0');
-}
-
-// RFC 6238 appendix B, SHA-1 rows (secret "12345678901234567890", 8 digits):
-// the implementation is checked before it is trusted with the demo's secret.
-const RFC6238_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
-for (const [seconds, code] of [[59, '94287082'], [1111111109, '07081804'], [1111111111, '14050471'], [1234567890, '89005924'], [2000000000, '69279037']]) {
-  assert.equal(totp(RFC6238_SECRET, seconds * 1000, { digits: 8 }), code, `RFC 6238 test vector at T=${seconds}`);
-}
+// ---------------------------------------------------------------- PKCE, JWT
 
 const b64url = (buf) => Buffer.from(buf).toString('base64url');
 

@@ -18,7 +18,6 @@
 // screenshot and the page's HTML in e2e/test-results/.
 
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
@@ -26,39 +25,10 @@ import { after, before } from 'node:test';
 import { describeViolations, runAxe, severe } from './lib/a11y.mjs';
 import { createJourney, DESKTOP, PHONE, h1, navigating, opener, text } from './lib/page.mjs';
 import { chromiumSkipReason, launchBrowser, startPlatform } from './lib/platform.mjs';
+import { totp } from './lib/totp.mjs';
 
 const skip = chromiumSkipReason();
 
-// ---------------------------------------------------------------- TOTP (RFC 6238)
-
-function base32Decode(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const ch of s.toUpperCase().replace(/[\s=]/g, '')) {
-    const i = alphabet.indexOf(ch);
-    if (i < 0) throw new Error(`not base32: ${ch}`);
-    value = (value << 5) | i;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push((value >>> bits) & 0xff);
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** The RFC 6238 code (HMAC-SHA-1, 30 s steps) of a base32 secret at time ms. */
-function totp(secret, ms = Date.now(), digits = 6) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(ms / 30_000)));
-  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 10 ** digits).padStart(digits, '0');
-}
-// RFC 6238 appendix B (SHA-1, 8 digits), before the code is trusted.
-assert.equal(totp('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', 59_000, 8), '94287082');
 
 // A small, valid PDF: what the birth certificate upload sends.
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
