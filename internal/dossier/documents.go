@@ -7,15 +7,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
-	"path"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/vngov/vngov/internal/platform/fault"
 	"github.com/vngov/vngov/internal/platform/store"
+	"github.com/vngov/vngov/internal/platform/upload"
 )
 
 // Limits on uploaded documents.
@@ -23,16 +20,7 @@ const (
 	MaxDocumentSize = 10 << 20 // bytes per file
 	MaxUploadSize   = 32 << 20 // bytes per request
 	MaxDocuments    = 50       // files per dossier
-	maxNameRunes    = 120
 )
-
-// allowedTypes are the content types accepted, by what the bytes are (not
-// what the client claims), with the extension stored names get.
-var allowedTypes = map[string]string{
-	"application/pdf": ".pdf",
-	"image/jpeg":      ".jpg",
-	"image/png":       ".png",
-}
 
 // Upload is a file for a dossier.
 type Upload struct {
@@ -71,16 +59,12 @@ func checkUploads(pi *procInfo, ups []Upload) ([]checked, error) {
 			fields = append(fields, fe(field, "document.empty", "Tệp “"+up.Name+"” không có nội dung", "the file is empty"))
 			continue
 		}
-		ct := http.DetectContentType(up.Data)
-		if i := strings.IndexByte(ct, ';'); i >= 0 {
-			ct = ct[:i]
-		}
-		ext, ok := allowedTypes[ct]
+		ct, ext, ok := upload.Type(up.Data)
 		if !ok {
 			fields = append(fields, fe(field, "document.type", "Chỉ nhận tệp PDF, JPEG hoặc PNG; tệp “"+up.Name+"” không thuộc các loại này", "only PDF, JPEG and PNG files are accepted, got "+ct))
 			continue
 		}
-		name, err := sanitizeFilename(up.Name, ext)
+		name, err := upload.CleanName(up.Name, ext)
 		if err != nil {
 			fields = append(fields, fe(field, "document.name", "Tên tệp không hợp lệ: tên tệp không được chứa đường dẫn (/, \\, ..) hay ký tự điều khiển", err.Error()))
 			continue
@@ -92,53 +76,6 @@ func checkUploads(pi *procInfo, ups []Upload) ([]checked, error) {
 		return nil, fault.Invalidf(fields, "%d document(s) refused", len(fields))
 	}
 	return out, nil
-}
-
-// sanitizeFilename returns a name safe to store and to send back in a
-// Content-Disposition header. A name that tries to be a path (separators,
-// "..", control characters, a leading dot) is refused outright; other
-// unusual characters (and inner dots) become "_"; the extension is the one
-// of the content type.
-func sanitizeFilename(name, ext string) (string, error) {
-	if !utf8.ValidString(name) {
-		return "", errors.New("the file name is not valid UTF-8")
-	}
-	name = strings.TrimSpace(name)
-	switch {
-	case strings.ContainsAny(name, `/\`):
-		return "", errors.New("the file name contains a path separator")
-	case strings.Contains(name, ".."):
-		return "", errors.New("the file name contains ..")
-	case strings.HasPrefix(name, "."):
-		return "", errors.New("the file name starts with a dot")
-	}
-	for _, r := range name {
-		if unicode.IsControl(r) {
-			return "", errors.New("the file name contains a control character")
-		}
-	}
-	base := name
-	switch strings.ToLower(path.Ext(name)) {
-	case ".pdf", ".png", ".jpg", ".jpeg":
-		base = strings.TrimSuffix(name, path.Ext(name))
-	}
-	var b strings.Builder
-	for _, r := range base {
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == ' ' || r == '(' || r == ')' || unicode.Is(unicode.Mn, r):
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	base = strings.TrimSpace(b.String())
-	if utf8.RuneCountInString(base) > maxNameRunes {
-		base = string([]rune(base)[:maxNameRunes])
-	}
-	if base == "" {
-		base = "tep-dinh-kem"
-	}
-	return base + ext, nil
 }
 
 // checkRef checks a referenced document.

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"path"
 	"strings"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"github.com/vngov/vngov/internal/platform/bus"
 	"github.com/vngov/vngov/internal/platform/fault"
 	"github.com/vngov/vngov/internal/platform/store"
+	"github.com/vngov/vngov/internal/platform/upload"
 	"github.com/vngov/vngov/internal/platform/vnid"
 )
 
@@ -30,7 +30,6 @@ import (
 const (
 	MaxFileSize  = dossier.MaxDocumentSize // bytes per kept file, as for a dossier's documents
 	MaxUploaded  = 100                     // kept files per holder
-	maxNameRunes = 120
 	maxTextRunes = 300
 )
 
@@ -157,10 +156,6 @@ func (s *Service) Content(ctx context.Context, holderID string, id int64) (Item,
 	return it, data, nil
 }
 
-// allowedTypes are the kinds of file a holder may keep, as for a
-// dossier's documents: by what the bytes are, not what the name says.
-var allowedTypes = map[string]string{"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
-
 // CheckFile checks a file to keep: a plain file name, not empty, within
 // MaxFileSize, a PDF, JPEG or PNG by its bytes. It returns the name to
 // store and the content type.
@@ -173,65 +168,15 @@ func CheckFile(name string, data []byte) (string, string, error) {
 	if len(data) == 0 {
 		return "", "", fault.Invalidf([]fault.FieldError{fe("file", "wallet.empty", "Hãy chọn một tệp có nội dung", "no file, or an empty one")}, "empty file")
 	}
-	ct := http.DetectContentType(data)
-	if i := strings.IndexByte(ct, ';'); i >= 0 {
-		ct = ct[:i]
-	}
-	ext, ok := allowedTypes[ct]
+	ct, ext, ok := upload.Type(data)
 	if !ok {
 		return "", "", fault.Invalidf([]fault.FieldError{fe("file", "wallet.type", "Chỉ nhận tệp PDF, JPEG hoặc PNG; tệp “"+name+"” không thuộc các loại này", "only PDF, JPEG and PNG files are accepted, got "+ct)}, "file type")
 	}
-	clean, err := sanitizeFilename(name, ext)
+	clean, err := upload.CleanName(name, ext)
 	if err != nil {
 		return "", "", fault.Invalidf([]fault.FieldError{fe("file", "wallet.name", "Tên tệp không hợp lệ: tên tệp không được chứa đường dẫn (/, \\, ..) hay ký tự điều khiển", err.Error())}, "file name")
 	}
 	return clean, ct, nil
-}
-
-// sanitizeFilename returns a name safe to store and to send back in a
-// Content-Disposition header, as the dossier engine does: a name that
-// tries to be a path is refused outright; other unusual characters become
-// "_"; the extension is the one of the content type.
-func sanitizeFilename(name, ext string) (string, error) {
-	if !utf8.ValidString(name) {
-		return "", errors.New("the file name is not valid UTF-8")
-	}
-	name = strings.TrimSpace(name)
-	switch {
-	case strings.ContainsAny(name, `/\`):
-		return "", errors.New("the file name contains a path separator")
-	case strings.Contains(name, ".."):
-		return "", errors.New("the file name contains ..")
-	case strings.HasPrefix(name, "."):
-		return "", errors.New("the file name starts with a dot")
-	}
-	for _, r := range name {
-		if unicode.IsControl(r) {
-			return "", errors.New("the file name contains a control character")
-		}
-	}
-	base := name
-	switch strings.ToLower(path.Ext(name)) {
-	case ".pdf", ".png", ".jpg", ".jpeg":
-		base = strings.TrimSuffix(name, path.Ext(name))
-	}
-	var b strings.Builder
-	for _, r := range base {
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == ' ' || r == '(' || r == ')' || unicode.Is(unicode.Mn, r):
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	base = strings.TrimSpace(b.String())
-	if utf8.RuneCountInString(base) > maxNameRunes {
-		base = string([]rune(base)[:maxNameRunes])
-	}
-	if base == "" {
-		base = "tep-dinh-kem"
-	}
-	return base + ext, nil
 }
 
 // Keep stores a file the holder chose to keep, to reuse in later
