@@ -27,6 +27,7 @@ let platform;
 let browser;
 let base;
 let adminToken;
+let receptionist; // the demo Ba Đình receptionist's identity account
 
 before(async () => {
   if (skip) return;
@@ -36,6 +37,8 @@ before(async () => {
   const accounts = JSON.parse(await readFile(join(platform.dataDir, 'demo-accounts.json'), 'utf8'));
   adminToken = accounts.admin?.token;
   assert.ok(adminToken, 'demo-accounts.json has admin.token');
+  receptionist = accounts.identity?.officials?.find((o) => o.agency === AGENCY && o.role === 'onestop-receptionist');
+  assert.ok(receptionist?.username && receptionist?.password, 'demo-accounts.json has the Ba Đình receptionist in identity.officials');
   browser = await launchBrowser();
 }, { timeout: 600_000 }); // a cold `go build` can take minutes
 
@@ -238,3 +241,40 @@ journey('phone width (360 px): no sideways scrolling, and the sign-in works by t
   };
   await visitAll(page, step, fits, { tap: true });
 }, { viewport: PHONE, phone: true });
+
+journey('official account: the Ba Đình receptionist signs in through the identity provider and lands on the ward\'s inbox', async (page, step) => {
+  await step('sign-in page: both ways in, accessible', async () => {
+    await open(page, '/motcua/');
+    assert.match(page.url(), /\/motcua\/signin\?next=/, 'a signed-out official is sent to the sign-in');
+    assert.equal(await h1(page), 'Đăng nhập cán bộ một cửa');
+    await page.getByLabel('Mã quản trị').waitFor();
+    const found = severe(await runAxe(page, ['wcag2a', 'wcag2aa']));
+    assert.equal(found.length, 0, `axe-core found serious/critical violations:\n${describeViolations('/motcua/signin', found)}`);
+  });
+  await step('the provider\'s sign-in and consent', async () => {
+    await navigating(page, () => page.getByRole('link', { name: 'Đăng nhập bằng tài khoản cán bộ' }).click());
+    const issuer = new URL(platform.endpoints.identity).origin;
+    assert.equal(new URL(page.url()).origin, issuer, `on the provider's sign-in page, at ${page.url()}`);
+    await page.getByLabel('Số định danh cá nhân hoặc tên đăng nhập').fill(receptionist.username);
+    await page.getByLabel('Mật khẩu', { exact: true }).fill(receptionist.password);
+    await navigating(page, () => page.getByRole('button', { name: 'Đăng nhập', exact: true }).click());
+    if (new URL(page.url()).pathname === '/login/consent') {
+      await navigating(page, () => page.getByRole('button', { name: 'Đồng ý', exact: true }).click(), { url: (u) => u.href.startsWith(base) });
+    }
+  });
+  await step('the ward\'s inbox, as the receptionist', async () => {
+    const u = new URL(page.url());
+    assert.equal(u.origin + u.pathname, `${base}/motcua/`, `on the inbox, at ${page.url()}`);
+    assert.equal(await h1(page), 'Hồ sơ cần xử lý');
+    assert.match(await text(page.locator('main')), new RegExp(AGENCY.replace(/\./g, '\\.')));
+    assert.match(await text(page.locator('.signed-in')), new RegExp(receptionist.username.replace(/\./g, '\\.')));
+    const roles = await page.getByLabel('Vai trò').locator('option').allInnerTexts();
+    assert.equal(roles.length, 1, `only the receptionist's role is offered: ${roles}`);
+  });
+  await step('sign-out ends the provider\'s session too and comes back to the sign-in', async () => {
+    await navigating(page, () => page.getByRole('button', { name: 'Đăng xuất' }).click(), { url: (u) => u.href.startsWith(`${base}/motcua/signin`) });
+    assert.equal(await h1(page), 'Đăng nhập cán bộ một cửa');
+    await navigating(page, () => page.getByRole('link', { name: 'Đăng nhập bằng tài khoản cán bộ' }).click());
+    await page.getByLabel('Mật khẩu', { exact: true }).waitFor(); // the provider asks for the password again
+  });
+});

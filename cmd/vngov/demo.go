@@ -24,6 +24,7 @@ import (
 	"github.com/vngov/vngov/internal/notify"
 	"github.com/vngov/vngov/internal/payment"
 	"github.com/vngov/vngov/internal/platform/audit"
+	"github.com/vngov/vngov/internal/platform/authn/oidcrp"
 	"github.com/vngov/vngov/internal/platform/fault"
 	"github.com/vngov/vngov/internal/platform/kernel"
 	"github.com/vngov/vngov/internal/platform/web"
@@ -265,6 +266,14 @@ func runDemo(ctx context.Context, args []string) error {
 			About: "Hà Nội's Decision 766 service index this month, computed live from the dossier events (public: no personal data); add &format=csv for a spreadsheet"}
 	}
 	if d, ok := byName["dossier"].(*dossier.Component); ok {
+		// Officials sign in to the desk with their own accounts.
+		if idc, ok := byName["identity"].(*identity.Component); ok {
+			if u, ok := endpoints["console"].(string); ok {
+				if err := wireDesk(k.Context(), d, idc, u, fmt.Sprintf("http://127.0.0.1:%d", *portBase+portIdentity), cfg.TrustProxy); err != nil {
+					return err
+				}
+			}
+		}
 		// The desk (Ba Đình ward, on Hà Nội's LGSP) prefills from the
 		// population registry through Hà Nội's gateway, as its one-stop system.
 		if gws, ok := endpoints["gateways"].(map[string]map[string]string); ok {
@@ -524,6 +533,40 @@ func wireResultsAndWallet(cs []kernel.Component, instance string, portBase int) 
 // system (VN-DEMO/GOV/000.00.00.G22/CONGDVCQG at the hub's own gateway),
 // the wallet, the payment adapter, the visit counter and the agencies that
 // receive online dossiers.
+// wireDesk registers the one-stop desk (/motcua/ on the console) as a
+// confidential client of the identity provider, with a new secret each
+// run, and lets officials sign in to it with their own accounts.
+func wireDesk(ctx context.Context, d *dossier.Component, idc *identity.Component, consoleURL, issuer string, trustProxy bool) error {
+	who := audit.Actor{Subject: "system:demo"}
+	cl := identity.Client{ID: "motcua-console", Name: "Hệ thống một cửa điện tử (trang cán bộ)", Purpose: "Nhận biết cán bộ, cơ quan công tác và vai trò khi xử lý hồ sơ thủ tục hành chính",
+		Type: identity.Confidential, AuthMethod: identity.AuthSecretBasic, RedirectURIs: []string{consoleURL + dossier.DeskOIDCCallbackPath},
+		PostLogoutRedirectURIs: []string{consoleURL + "/motcua/signin"}, GrantTypes: []string{identity.GrantCode}, Scopes: dossier.DeskOIDCScopes, MinLevel: 1}
+	var sec string
+	if _, err := idc.Svc.Client(ctx, cl.ID); fault.Is(err, fault.NotFound) {
+		if _, sec, err = idc.Svc.CreateClient(ctx, who, cl); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	} else {
+		if _, err := idc.Svc.UpdateClient(ctx, who, cl); err != nil {
+			return err
+		}
+		if sec, err = idc.Svc.RotateClientSecret(ctx, who, cl.ID); err != nil {
+			return err
+		}
+	}
+	// The demo officials have no second factor: level 1 (password).
+	rp, err := oidcrp.New(oidcrp.Config{Issuer: issuer, ClientID: cl.ID, ClientSecret: sec, RedirectURL: consoleURL + dossier.DeskOIDCCallbackPath,
+		PostLogoutRedirectURL: consoleURL + "/motcua/signin", Scopes: dossier.DeskOIDCScopes, ACR: identity.ACRLevel1,
+		Cookie: dossier.DeskOIDCCookie, TrustProxy: trustProxy}, nil)
+	if err != nil {
+		return err
+	}
+	d.SetOIDC(rp)
+	return nil
+}
+
 func wirePortal(cs []kernel.Component, instance, dataDir string, portBase int) error {
 	var pc *portal.Component
 	for _, c := range cs {

@@ -9,10 +9,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vngov/vngov/internal/platform/audit"
 	"github.com/vngov/vngov/internal/platform/authn"
+	"github.com/vngov/vngov/internal/platform/authn/oidcrp"
 	"github.com/vngov/vngov/internal/platform/fault"
 	"github.com/vngov/vngov/internal/platform/web"
 )
@@ -24,14 +26,16 @@ var pageTemplates embed.FS
 // bộ phận một cửa), under /motcua/ on the console: the inbox of a role at
 // an agency, a dossier with its history, and the actions allowed on it.
 //
-// Officials sign in with the admin token, which stands for an official with
-// every desk role at every agency, as AdminAuth does. The identity provider
-// replaces this later with real accounts (each official's own agency and
-// roles); only the sign-in and official() below change then.
+// Officials sign in with their own account at the identity provider when
+// the desk has a client there (SetOIDC): the desk then acts with the
+// account's agency and roles. The admin token stays as a second way in,
+// standing for an official with every desk role at every agency, as
+// AdminAuth does.
 type Pages struct {
 	c        *Component
 	rd       *web.Renderer
 	sessions *authn.Sessions
+	oidc     atomic.Pointer[oidcrp.Client]
 }
 
 // Session cookie of the desk pages.
@@ -67,6 +71,8 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /motcua/signin", p.signinForm)
 	mux.HandleFunc("POST /motcua/signin", p.signin)
 	mux.HandleFunc("POST /motcua/signout", p.signout)
+	mux.HandleFunc("GET "+DeskOIDCStartPath, p.oidcStart)
+	mux.HandleFunc("GET "+DeskOIDCCallbackPath, p.oidcCallback)
 	mux.HandleFunc("GET /motcua/{$}", p.official(p.inboxPage))
 	mux.HandleFunc("GET /motcua/dossiers/{code}", p.official(p.dossierPage))
 	mux.HandleFunc("POST /motcua/dossiers/{code}/act", p.official(p.actPage))
@@ -120,8 +126,10 @@ func deskActor(r *http.Request, subject string) audit.Actor {
 }
 
 // official wraps a page that needs a signed-in official: without a session
-// the official is sent to sign in and brought back. The session stands for
-// an official with every desk role at every agency (AdminAuth's stand-in).
+// the official is sent to sign in and brought back. A session from the
+// identity provider is the account's agency and desk roles; one from the
+// admin token stands for an official with every desk role at every agency
+// (AdminAuth's stand-in).
 func (p *Pages) official(next func(w http.ResponseWriter, r *http.Request, who Official)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -130,16 +138,18 @@ func (p *Pages) official(next func(w http.ResponseWriter, r *http.Request, who O
 			http.Redirect(w, r, "/motcua/signin?next="+url.QueryEscape(deskNext(r.URL.RequestURI())), http.StatusSeeOther)
 			return
 		}
-		next(w, r, Official{ID: pr.Subject, Agency: AnyAgency, Roles: []string{RoleReceptionist, RoleSpecialist, RoleLeader}})
+		p.allowProviderForms(w)
+		next(w, r, readSession(pr).Official)
 	}
 }
 
 func deskNext(s string) string {
-	return authn.SafeNext(s, "/motcua/", "/motcua/", "/motcua/signin", "/motcua/signout")
+	return authn.SafeNext(s, "/motcua/", "/motcua/", "/motcua/signin", "/motcua/signout", DeskOIDCStartPath, DeskOIDCCallbackPath)
 }
 
 type deskSigninView struct {
 	Next   string
+	OIDC   string // the link to sign in at the identity provider, when there is one
 	Errors []fault.FieldError
 	Error  string
 }
@@ -147,6 +157,7 @@ type deskSigninView struct {
 func (p *Pages) renderSignin(w http.ResponseWriter, r *http.Request, status int, v deskSigninView) {
 	title := web.T(web.Lang(r), "motcua.signin.title")
 	w.Header().Set("Cache-Control", "no-store")
+	v.OIDC = p.oidcSigninURL(v.Next)
 	p.rd.Render(w, r, status, "signin.html", p.page(r, title, []web.Link{{Label: title, Href: "/motcua/signin"}}, v))
 }
 
@@ -189,13 +200,24 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)
 }
 
+// signout ends the desk's session and, for an official signed in at the
+// identity provider, the provider's too (RP-initiated logout), which sends
+// the browser back to the sign-in page.
 func (p *Pages) signout(w http.ResponseWriter, r *http.Request) {
+	target := "/motcua/signin"
 	if pr, err := p.sessions.Read(r); err == nil {
 		audit.Record(r.Context(), p.c.k.DB, deskActor(r, pr.Subject).Entry("dossier.signout", "motcua", audit.OK, nil))
+		if s := readSession(pr); s.OIDC {
+			if cl := p.oidc.Load(); cl != nil {
+				if u := cl.LogoutURL(r.Context(), s.IDToken); u != "" {
+					target = u
+				}
+			}
+		}
 	}
 	p.sessions.Clear(w, r)
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, "/motcua/signin", http.StatusSeeOther)
+	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
 // ---------------------------------------------------------------- inbox
@@ -252,8 +274,22 @@ func inboxURL(agency, role, filter string, page int) string {
 func (p *Pages) inboxPage(w http.ResponseWriter, r *http.Request, who Official) {
 	lang, q := web.Lang(r), r.URL.Query()
 	v := inboxView{Who: who.ID, Agency: deskAgency(r), Role: q.Get("role"), Filter: q.Get("filter")}
+	if who.Agency != AnyAgency {
+		// An official of one agency sees that agency's dossiers only.
+		if asked := strings.TrimSpace(q.Get("agency")); asked != "" && !strings.EqualFold(asked, who.Agency) {
+			p.rd.RenderError(w, r, errInboxOtherAgency)
+			return
+		}
+		v.Agency = who.Agency
+	}
 	if v.Role == "" {
 		v.Role = RoleReceptionist
+		for _, role := range []string{RoleReceptionist, RoleSpecialist, RoleLeader} {
+			if who.Has(role) {
+				v.Role = role
+				break
+			}
+		}
 	}
 	if v.Filter == "" {
 		v.Filter = FilterAll
@@ -262,6 +298,12 @@ func (p *Pages) inboxPage(w http.ResponseWriter, r *http.Request, who Official) 
 	if !who.Has(v.Role) {
 		v.Errors = append(v.Errors, fault.FieldError{Field: "role", Code: "role.value", Message: "Vai trò phải là tiếp nhận, xử lý hoặc phê duyệt", Detail: "role must be receptionist, specialist or leader"})
 		v.Role = RoleReceptionist
+		for _, role := range []string{RoleReceptionist, RoleSpecialist, RoleLeader} {
+			if who.Has(role) {
+				v.Role = role
+				break
+			}
+		}
 		status = http.StatusUnprocessableEntity
 	}
 	validFilter := false
@@ -274,6 +316,9 @@ func (p *Pages) inboxPage(w http.ResponseWriter, r *http.Request, who Official) 
 		status = http.StatusUnprocessableEntity
 	}
 	for _, role := range []string{RoleReceptionist, RoleSpecialist, RoleLeader} {
+		if !who.Has(role) {
+			continue
+		}
 		v.Roles = append(v.Roles, deskOption{Value: role, Label: web.T(lang, "motcua.role."+role), Selected: role == v.Role})
 	}
 	pageNo, _ := strconv.Atoi(q.Get("page"))
