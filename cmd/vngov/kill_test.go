@@ -20,6 +20,11 @@ import (
 	_ "modernc.org/sqlite"
 )
 
+// demoPortBase picks a port base for a test's demo below the kernel's
+// ephemeral range (32768 and up on Linux), where outgoing connections of
+// other tests take their local ports; the demo uses offsets up to +70.
+func demoPortBase() int { return 10000 + 100*rand.IntN(220) }
+
 // startDemo runs `vngov demo` and waits for its endpoints.json.
 func startDemo(t *testing.T, dir string, base int) (*exec.Cmd, map[string]any, *bytes.Buffer) {
 	t.Helper()
@@ -54,7 +59,7 @@ func TestGatewayKill9(t *testing.T) {
 		t.Skip("kill -9 test skipped in -short mode")
 	}
 	dir := t.TempDir()
-	base := 20000 + rand.IntN(30000)
+	base := demoPortBase()
 	cmd, ep, out := startDemo(t, dir, base)
 	ex := ep["examples"].(map[string]any)["exchange-call"].(map[string]any)
 	url := ex["url"].(string)

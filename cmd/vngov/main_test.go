@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -123,7 +122,7 @@ func TestUsageErrors(t *testing.T) {
 // data: same endpoints, data kept, nothing seeded twice.
 func TestDemoContract(t *testing.T) {
 	dir := t.TempDir()
-	base := 20000 + rand.IntN(30000)
+	base := demoPortBase()
 	start := func() (*exec.Cmd, map[string]any) {
 		cmd := exec.Command(bin, "demo", "--data-dir", dir, "--port-base", fmt.Sprint(base))
 		var out bytes.Buffer
