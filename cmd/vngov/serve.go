@@ -7,6 +7,9 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/vngov/vngov/internal/dossier"
+	"github.com/vngov/vngov/internal/identity"
+	"github.com/vngov/vngov/internal/notify"
 	"github.com/vngov/vngov/internal/platform/audit"
 	"github.com/vngov/vngov/internal/platform/kernel"
 	"github.com/vngov/vngov/internal/platform/store"
@@ -34,6 +37,9 @@ func runServe(ctx context.Context, args []string) error {
 	if err := k.Start(ctx, cs...); err != nil {
 		return err
 	}
+	if err := serveNotifications(ctx, k, cs); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	for _, c := range cs {
 		c.Routes(mux)
@@ -48,6 +54,51 @@ func runServe(ctx context.Context, args []string) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// serveNotifications wires email and SMS where this node runs the dossier
+// engine or the identity provider: messages are stored in the notify
+// tables and, with --smtp-addr, emailed through that server (SMS needs a
+// provider's gateway, which is not built in: SMS are stored only).
+// Applicants hear of their dossiers' steps; the identity provider sends
+// its one-time codes.
+func serveNotifications(ctx context.Context, k *kernel.Kernel, cs []kernel.Component) error {
+	var d *dossier.Component
+	var idc *identity.Component
+	for _, c := range cs {
+		switch c := c.(type) {
+		case *dossier.Component:
+			d = c
+		case *identity.Component:
+			idc = c
+		}
+	}
+	if d == nil && idc == nil {
+		return nil
+	}
+	if err := k.DB.Migrate(ctx, "notify", notify.Migrations()); err != nil {
+		return err
+	}
+	cfg := k.Config
+	svc := notify.New(k.DB, &notify.SMTPConfig{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, RequireTLS: cfg.SMTPRequireTLS})
+	if cfg.SMTPAddr == "" {
+		k.Log.Warn("notify: no --smtp-addr: email notifications and one-time codes are stored, not sent")
+	}
+	if idc != nil && idc.Svc.Notifier == nil {
+		idc.Svc.Notifier = identity.NotifierFunc(func(ctx context.Context, channel, to, subject, body string) error {
+			return svc.Send(ctx, notify.Message{Channel: channel, To: to, Subject: subject, Body: body})
+		})
+	}
+	if d != nil {
+		n := notify.NewNotifier(svc, d.Svc, k.Log)
+		n.PortalURL = cfg.PublicURL
+		n.AgencyName = func(code string) string { return d.Svc.AgencyName(code) }
+		if _, err := n.Subscribe(k.Context(), k.Bus); err != nil {
+			return err
+		}
+		k.Go(func() { n.Run(k.Context()) })
+	}
+	return nil
 }
 
 // mountCommon adds health, metrics, static assets and a home redirect to

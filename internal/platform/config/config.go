@@ -47,6 +47,12 @@ type Config struct {
 	PortalClientID     string
 	PortalClientSecret string
 	PortalSessionKey   string
+	// Email: the SMTP server notifications and one-time codes go through.
+	SMTPAddr       string
+	SMTPFrom       string
+	SMTPUsername   string
+	SMTPPassword   string
+	SMTPRequireTLS bool
 }
 
 // Setting describes one setting.
@@ -88,6 +94,11 @@ func Settings() []Setting {
 		{"portal-client-id", "VNGOV_PORTAL_CLIENT_ID", "cong-dich-vu-cong", false, "The portal's client id at the identity provider (a confidential client whose redirect URI is <public-url>/dang-nhap/callback).", func(c *Config) any { return &c.PortalClientID }},
 		{"portal-client-secret", "VNGOV_PORTAL_CLIENT_SECRET", "", true, "The portal's client secret at the identity provider.", func(c *Config) any { return &c.PortalClientSecret }},
 		{"portal-session-key", "VNGOV_PORTAL_SESSION_KEY", "", true, "Key that signs the portal's session cookies (32 characters or more; the same on every portal node). Empty: a random key, sessions end when the process stops.", func(c *Config) any { return &c.PortalSessionKey }},
+		{"smtp-addr", "VNGOV_SMTP_ADDR", "", false, "SMTP server (host:port) that delivers email notifications and one-time codes. Empty: messages are only stored (notify_message), not sent.", func(c *Config) any { return &c.SMTPAddr }},
+		{"smtp-from", "VNGOV_SMTP_FROM", "", false, "Sender of email, e.g. \"Cổng dịch vụ công <khongtraloi@example.gov.vn>\".", func(c *Config) any { return &c.SMTPFrom }},
+		{"smtp-username", "VNGOV_SMTP_USERNAME", "", false, "SMTP user (AUTH PLAIN, only over TLS or to localhost). Empty: no authentication.", func(c *Config) any { return &c.SMTPUsername }},
+		{"smtp-password", "VNGOV_SMTP_PASSWORD", "", true, "SMTP password.", func(c *Config) any { return &c.SMTPPassword }},
+		{"smtp-require-tls", "VNGOV_SMTP_REQUIRE_TLS", "true", false, "Refuse to deliver to an SMTP server that does not offer STARTTLS.", func(c *Config) any { return &c.SMTPRequireTLS }},
 	}
 }
 
