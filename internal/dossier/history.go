@@ -13,7 +13,9 @@ import (
 const demoHistoryKey = "demo-history-"
 
 // SeedDemoHistory gives a demo months of history: perAgency birth
-// registrations a month at each agency, over the months before now,
+// registrations a month at each agency, over the months before now and
+// the current month up to now (except at the demo ward, DemoAgency, whose
+// desk the demo's walkthrough uses),
 // filed and handled through this engine (its workflow, calendar and
 // events) with its clock set back, by applicants of the synthetic
 // population (no contact details, so nobody is notified). Most are
@@ -35,10 +37,13 @@ func (s *Service) SeedDemoHistory(ctx context.Context, agencies []string, months
 	loc := s.cal.Location()
 	rng := rand.New(rand.NewPCG(766, 2022))
 	filed := 0
-	for m := months; m >= 1; m-- {
+	for m := months; m >= 0; m-- {
 		first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc).AddDate(0, -m, 0)
 		days := first.AddDate(0, 1, 0).Sub(first).Hours() / 24
 		for ai, agency := range agencies {
+			if m == 0 && agency == DemoAgency {
+				continue // the demo ward's desk starts the current month with only what people file
+			}
 			for i := 0; i < perAgency; i++ {
 				// A working day of the month, during office hours.
 				t := first.AddDate(0, 0, rng.IntN(int(days)))
