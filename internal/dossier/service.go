@@ -52,7 +52,7 @@ type Service struct {
 	now       func() time.Time
 	hook      func(stage string) error // test hook inside transactions
 	cache     sync.Map                 // "code@version" -> *procInfo
-	batch     *batcher                 // group commit on SQLite
+	batch     *store.GroupWriter       // group commit on SQLite
 	batchOnce sync.Once
 }
 

@@ -63,8 +63,8 @@ func TestGroupCommitIsolatesWrites(t *testing.T) {
 	if failed == 0 || failed == n {
 		t.Fatalf("%d of %d failed: the injection did not bite", failed, n)
 	}
-	if s.batch.largest.Load() < 2 {
-		t.Fatalf("no two writes ever shared a transaction (largest batch %d)", s.batch.largest.Load())
+	if s.batch.Largest() < 2 {
+		t.Fatalf("no two writes ever shared a transaction (largest batch %d)", s.batch.Largest())
 	}
-	t.Logf("%d of %d failed; largest batch %d", failed, n, s.batch.largest.Load())
+	t.Logf("%d of %d failed; largest batch %d", failed, n, s.batch.Largest())
 }

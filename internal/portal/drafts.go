@@ -55,7 +55,7 @@ type drafts struct {
 	db  *store.DB
 	now func() time.Time
 
-	batch     *batcher // group commit on SQLite
+	batch     *store.GroupWriter // group commit on SQLite
 	batchOnce sync.Once
 }
 
