@@ -745,26 +745,14 @@ func runGateways(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		if gs == nil {
-			gs = []exchange.GatewayRecord{}
-		}
-		return writeJSONOut(map[string]any{"items": gs, "total": len(gs)})
-	}
-	if len(gs) == 0 {
-		fmt.Println("no gateways registered yet: add one with 'vngov exchange gateway add'")
-		return nil
-	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "GATEWAY\tADDRESS\tCERTIFICATE\tEXPIRES")
-	for _, g := range gs {
-		exp := "?"
-		if c, err := pki.DecodeCert([]byte(g.CertPEM)); err == nil {
-			exp = c.NotAfter.Format(time.DateOnly)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", g.ID, g.Address, g.Fingerprint, exp)
-	}
-	return tw.Flush()
+	return printList(*asJSON, gs, "no gateways registered yet: add one with 'vngov exchange gateway add'",
+		"GATEWAY\tADDRESS\tCERTIFICATE\tEXPIRES", func(g exchange.GatewayRecord) string {
+			exp := "?"
+			if c, err := pki.DecodeCert([]byte(g.CertPEM)); err == nil {
+				exp = c.NotAfter.Format(time.DateOnly)
+			}
+			return fmt.Sprintf("%s\t%s\t%s\t%s", g.ID, g.Address, g.Fingerprint, exp)
+		})
 }
 
 func runGroups(ctx context.Context, args []string) error {
@@ -785,22 +773,10 @@ func runGroups(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		if gs == nil {
-			gs = []exchange.Group{}
-		}
-		return writeJSONOut(map[string]any{"items": gs, "total": len(gs)})
-	}
-	if len(gs) == 0 {
-		fmt.Println("no groups registered yet: add one with 'vngov exchange group add'")
-		return nil
-	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "GROUP\tDESCRIPTION\tMEMBERS")
-	for _, g := range gs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", g.Code, g.Description, strings.Join(g.Members, " "))
-	}
-	return tw.Flush()
+	return printList(*asJSON, gs, "no groups registered yet: add one with 'vngov exchange group add'",
+		"GROUP\tDESCRIPTION\tMEMBERS", func(g exchange.Group) string {
+			return fmt.Sprintf("%s\t%s\t%s", g.Code, g.Description, strings.Join(g.Members, " "))
+		})
 }
 
 // ---- services and access rights --------------------------------------------
@@ -878,23 +854,14 @@ func runServices(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return writeJSONOut(map[string]any{"items": ss, "total": len(ss)})
-	}
-	if len(ss) == 0 {
-		fmt.Println("no services registered: add one with 'vngov exchange service add'")
-		return nil
-	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tTITLE\tGATEWAY\tBACKEND\tPERSONAL DATA")
-	for _, s := range ss {
-		pd := "no"
-		if s.PersonalData {
-			pd = "yes"
-		}
-		fmt.Fprintf(tw, "%s/%s\t%s\t%s\t%s\t%s\n", s.Provider, s.Code, s.Title, s.Gateway, s.BackendURL, pd)
-	}
-	return tw.Flush()
+	return printList(*asJSON, ss, "no services registered: add one with 'vngov exchange service add'",
+		"SERVICE\tTITLE\tGATEWAY\tBACKEND\tPERSONAL DATA", func(s exchange.Service) string {
+			pd := "no"
+			if s.PersonalData {
+				pd = "yes"
+			}
+			return fmt.Sprintf("%s/%s\t%s\t%s\t%s\t%s", s.Provider, s.Code, s.Title, s.Gateway, s.BackendURL, pd)
+		})
 }
 
 // accessFlags are the flags of access grant, revoke and list.
@@ -1041,19 +1008,10 @@ func runAccessList(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return writeJSONOut(map[string]any{"items": as, "total": len(as)})
-	}
-	if len(as) == 0 {
-		fmt.Printf("no one may call %s/%s yet: grant access with 'vngov exchange access grant'\n", *af.provider, *af.service)
-		return nil
-	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SUBJECT\tMETHOD\tPATH\tGRANTED\tBY")
-	for _, a := range as {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Subject, a.Endpoint.Method, a.Endpoint.Path, a.Granted.Format(time.RFC3339), a.By)
-	}
-	return tw.Flush()
+	return printList(*asJSON, as, fmt.Sprintf("no one may call %s/%s yet: grant access with 'vngov exchange access grant'", *af.provider, *af.service),
+		"SUBJECT\tMETHOD\tPATH\tGRANTED\tBY", func(a exchange.Access) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s", a.Subject, a.Endpoint.Method, a.Endpoint.Path, a.Granted.Format(time.RFC3339), a.By)
+		})
 }
 
 // ---- message log -------------------------------------------------------------
@@ -1342,25 +1300,36 @@ func runLogList(ctx context.Context, args []string) error {
 	if err := audit.Record(ctx, db, cliActor().Entry("exchange.log.read", "exchange/log/"+*gw, audit.OK, map[string]any{"client": *client, "service": *service})); err != nil {
 		return err
 	}
-	if *asJSON {
-		if recs == nil {
-			recs = []msglog.Record{}
+	return printList(*asJSON, recs, "no records of gateway "+*gw+" match",
+		"SEQ\tSTARTED\tSIDE\tCLIENT\tSERVICE\tREQUEST\tSTATUS\tMS", func(r msglog.Record) string {
+			status := strconv.Itoa(r.Status)
+			if r.ErrorType != "" {
+				status += " " + r.ErrorType
+			}
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s %s\t%s\t%d", r.Seq, r.Started.In(ict).Format("2006-01-02 15:04:05"), r.Side, r.Client, r.Service,
+				r.Method, r.Path, status, r.Finished.Sub(r.Started).Milliseconds())
+		})
+}
+
+// printList prints a list command's items: as JSON ({"items": [...],
+// "total": n}, an empty list as []), or as a table with header and one row
+// per item, or, when there is none, the line none (which says how to add
+// one).
+func printList[T any](asJSON bool, items []T, none, header string, row func(T) string) error {
+	if asJSON {
+		if items == nil {
+			items = []T{}
 		}
-		return writeJSONOut(map[string]any{"items": recs, "total": len(recs)})
+		return writeJSONOut(map[string]any{"items": items, "total": len(items)})
 	}
-	if len(recs) == 0 {
-		fmt.Printf("no records of gateway %s match\n", *gw)
+	if len(items) == 0 {
+		fmt.Println(none)
 		return nil
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tSTARTED\tSIDE\tCLIENT\tSERVICE\tREQUEST\tSTATUS\tMS")
-	for _, r := range recs {
-		status := strconv.Itoa(r.Status)
-		if r.ErrorType != "" {
-			status += " " + r.ErrorType
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s %s\t%s\t%d\n", r.Seq, r.Started.In(ict).Format("2006-01-02 15:04:05"), r.Side, r.Client, r.Service,
-			r.Method, r.Path, status, r.Finished.Sub(r.Started).Milliseconds())
+	fmt.Fprintln(tw, header)
+	for _, it := range items {
+		fmt.Fprintln(tw, row(it))
 	}
 	return tw.Flush()
 }
