@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -221,7 +222,7 @@ func (s *Service) DeliverElectronic(ctx context.Context, code, uri string) (Doss
 			out = r.Dossier
 			return nil
 		}
-		if err != nil && err != sql.ErrNoRows {
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		if r.Status != StatusProcessed {
@@ -284,12 +285,11 @@ func (s *Service) EventLog(ctx context.Context, after int64, limit int) ([]bus.E
 	last := after
 	for rows.Next() {
 		var ev bus.Event
-		var data string
 		var at int64
-		if err := rows.Scan(&last, &ev.ID, &ev.Type, &ev.Subject, &data, &at); err != nil {
+		if err := rows.Scan(&last, &ev.ID, &ev.Type, &ev.Subject, (*[]byte)(&ev.Data), &at); err != nil {
 			return nil, after, err
 		}
-		ev.Source, ev.Data, ev.Time = "dossier", json.RawMessage(data), time.UnixMicro(at).UTC()
+		ev.Source, ev.Time = "dossier", time.UnixMicro(at).UTC()
 		out = append(out, ev)
 	}
 	return out, last, rows.Err()

@@ -96,6 +96,15 @@ func TestDeliverOnApproval(t *testing.T) {
 		if n := countRows(t, db, "SELECT COUNT(*) FROM res_document"); n != 0 {
 			t.Fatal("issued on a non-final approval")
 		}
+		// A dossier filed in person gets its result at the desk.
+		inPerson := approval("e9", code, dossier.StatusProcessed)
+		inPerson.Data = []byte(strings.Replace(string(inPerson.Data), `"channel":2`, `"channel":1`, 1))
+		if err := d.Handle(ctx, inPerson); err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, db, "SELECT COUNT(*) FROM res_document"); n != 0 || len(fd.delivered[code]) != 0 {
+			t.Fatal("issued and delivered electronically a dossier filed in person")
+		}
 		// The event, delivered three times.
 		for range 3 {
 			if err := d.Handle(ctx, approval("e1", code, dossier.StatusProcessed)); err != nil {
