@@ -174,21 +174,13 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	v := deskSigninView{Next: deskNext(r.PostFormValue("next"))}
 	// Any valid admin token will do, whatever its platform roles: AdminAuth
-	// makes it an official with every desk role. No platform role is asked
-	// for, so a refusal for the (empty) role still means a valid token.
+	// makes it an official with every desk role.
 	pr, refused := authn.SignInWithToken(ctx, p.c.k.Admin, r, r.PostFormValue("token"), "")
-	if refused == authn.RefusedRole && pr != nil {
-		refused = authn.Accepted
-	}
 	if refused != authn.Accepted {
 		audit.Record(ctx, p.c.k.DB, deskActor(r, "anonymous").Entry("dossier.signin", "motcua", audit.Denied, map[string]any{"reason": string(refused)}))
-		vi, en := "Mã quản trị không đúng. Hãy kiểm tra và nhập lại.", "The administration token is not valid. Check it and try again."
-		if refused == authn.RefusedEmpty {
-			vi, en = "Hãy nhập mã quản trị", "Enter the administration token"
-		}
-		v.Errors = []fault.FieldError{{Field: "token", Code: "token." + string(refused), Message: vi, Detail: en}}
-		v.Error = pick(lang, vi, en)
-		p.renderSignin(w, r, http.StatusUnprocessableEntity, v)
+		status, f := refused.Field("", "")
+		v.Errors, v.Error = []fault.FieldError{f}, pick(lang, f.Message, f.Detail)
+		p.renderSignin(w, r, status, v)
 		return
 	}
 	if err := audit.Record(ctx, p.c.k.DB, deskActor(r, pr.Subject).Entry("dossier.signin", "motcua", audit.OK, nil)); err != nil {

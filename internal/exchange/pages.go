@@ -499,14 +499,6 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := signinView{Next: safeNext(r.PostFormValue("next"))}
-	fail := func(status int, vi, en string) {
-		v.Errors = []fault.FieldError{{Field: "token", Code: "token.invalid", Message: vi, Detail: en}}
-		v.Error = vi
-		if lang == web.LangEN {
-			v.Error = en
-		}
-		p.renderSignin(w, r, status, v)
-	}
 	pr, refused := authn.SignInWithToken(ctx, p.c.k.Admin, r, r.PostFormValue("token"), authn.RoleExchangeAdmin)
 	if refused != authn.Accepted {
 		who := "anonymous"
@@ -514,14 +506,12 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 			who = pr.Subject
 		}
 		audit.Record(ctx, p.c.k.DB, actor(r, who).Entry("exchange.signin", "exchange/traffic", audit.Denied, map[string]any{"reason": string(refused)}))
-		switch refused {
-		case authn.RefusedEmpty:
-			fail(http.StatusUnprocessableEntity, "Hãy nhập mã quản trị", "Enter the administration token")
-		case authn.RefusedRole:
-			fail(http.StatusForbidden, "Tài khoản không có quyền quản trị trục trao đổi dữ liệu", "This account lacks the exchange-admin role")
-		default:
-			fail(http.StatusUnprocessableEntity, "Mã quản trị không đúng. Hãy kiểm tra và nhập lại.", "The administration token is not valid. Check it and try again.")
+		status, f := refused.Field("quản trị trục trao đổi dữ liệu", "exchange-admin")
+		v.Errors, v.Error = []fault.FieldError{f}, f.Message
+		if lang == web.LangEN {
+			v.Error = f.Detail
 		}
+		p.renderSignin(w, r, status, v)
 		return
 	}
 	if err := audit.Record(ctx, p.c.k.DB, actor(r, pr.Subject).Entry("exchange.signin", "exchange/traffic", audit.OK, nil)); err != nil {

@@ -225,18 +225,11 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 	v := signinView{Next: dashNext(r.PostFormValue("next"))}
 	// Any valid admin token will do, as on the one-stop desk's pages.
 	pr, refused := authn.SignInWithToken(ctx, p.admin, r, r.PostFormValue("token"), "")
-	if refused == authn.RefusedRole && pr != nil {
-		refused = authn.Accepted
-	}
 	if refused != authn.Accepted {
 		audit.Record(ctx, p.svc.db, actor(r, "anonymous").Entry("monitor.signin", "dieu-hanh", audit.Denied, map[string]any{"reason": string(refused)}))
-		vi, en := "Mã quản trị không đúng. Hãy kiểm tra và nhập lại.", "The administration token is not valid. Check it and try again."
-		if refused == authn.RefusedEmpty {
-			vi, en = "Hãy nhập mã quản trị", "Enter the administration token"
-		}
-		v.Errors = []fault.FieldError{{Field: "token", Code: "token." + string(refused), Message: vi, Detail: en}}
-		v.Error = pickLang(lang, vi, en)
-		p.renderSignin(w, r, http.StatusUnprocessableEntity, v)
+		status, f := refused.Field("", "")
+		v.Errors, v.Error = []fault.FieldError{f}, pickLang(lang, f.Message, f.Detail)
+		p.renderSignin(w, r, status, v)
 		return
 	}
 	if err := audit.Record(ctx, p.svc.db, actor(r, pr.Subject).Entry("monitor.signin", "dieu-hanh", audit.OK, nil)); err != nil {

@@ -173,21 +173,14 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 	v := signinView{Next: safeNext(r.PostFormValue("next"))}
 	// Any valid admin token will do, whatever its platform roles.
 	pr, refused := authn.SignInWithToken(ctx, p.c.k.Admin, r, r.PostFormValue("token"), "")
-	if refused == authn.RefusedRole && pr != nil {
-		refused = authn.Accepted
-	}
 	if refused != authn.Accepted {
 		audit.Record(ctx, p.c.k.DB, actor(r, "anonymous").Entry("payment.signin", "thanh-toan", audit.Denied, map[string]any{"reason": string(refused)}))
-		vi, en := "Mã quản trị không đúng. Hãy kiểm tra và nhập lại.", "The administration token is not valid. Check it and try again."
-		if refused == authn.RefusedEmpty {
-			vi, en = "Hãy nhập mã quản trị", "Enter the administration token"
-		}
-		v.Errors = []fault.FieldError{{Field: "token", Code: "token." + string(refused), Message: vi, Detail: en}}
-		v.Error = vi
+		status, f := refused.Field("", "")
+		v.Errors, v.Error = []fault.FieldError{f}, f.Message
 		if lang == web.LangEN {
-			v.Error = en
+			v.Error = f.Detail
 		}
-		p.renderSignin(w, r, http.StatusUnprocessableEntity, v)
+		p.renderSignin(w, r, status, v)
 		return
 	}
 	if err := audit.Record(ctx, p.c.k.DB, actor(r, pr.Subject).Entry("payment.signin", "thanh-toan", audit.OK, nil)); err != nil {

@@ -171,8 +171,9 @@ const (
 )
 
 // SignInWithToken checks a token typed into a sign-in form with v, as if it
-// had come as an Authorization: Bearer header, and requires role. The
-// principal is returned with RefusedRole too, for the audit trail.
+// had come as an Authorization: Bearer header, and requires role (none
+// when role is empty: any valid token). The principal is returned with
+// RefusedRole too, for the audit trail.
 func SignInWithToken(ctx context.Context, v Verifier, r *http.Request, token, role string) (*Principal, Refusal) {
 	token = strings.TrimSpace(token)
 	if token == "" {
@@ -188,10 +189,27 @@ func SignInWithToken(ctx context.Context, v Verifier, r *http.Request, token, ro
 	if err != nil {
 		return nil, RefusedInvalid
 	}
-	if !p.Has(role) {
+	if role != "" && !p.Has(role) {
 		return p, RefusedRole
 	}
 	return p, Accepted
+}
+
+// Field is what a sign-in form shows for a refusal, on the token field
+// (Vietnamese message, English detail), with the HTTP status to answer:
+// 403 for a valid token without the role (named by roleVI and roleEN),
+// 422 otherwise.
+func (r Refusal) Field(roleVI, roleEN string) (int, fault.FieldError) {
+	f := fault.FieldError{Field: "token", Code: "token." + string(r),
+		Message: "Mã quản trị không đúng. Hãy kiểm tra và nhập lại.", Detail: "The administration token is not valid. Check it and try again."}
+	switch r {
+	case RefusedEmpty:
+		f.Message, f.Detail = "Hãy nhập mã quản trị", "Enter the administration token"
+	case RefusedRole:
+		f.Message, f.Detail = "Tài khoản không có quyền "+roleVI, "This account lacks the "+roleEN+" role"
+		return http.StatusForbidden, f
+	}
+	return http.StatusUnprocessableEntity, f
 }
 
 // SafeNext returns next when it is a path on this site under prefix (such

@@ -119,11 +119,26 @@ func TestSignInWithToken(t *testing.T) {
 		{"   ", RoleRegistryClerk, RefusedEmpty},
 		{"wrong", RoleRegistryClerk, RefusedInvalid},
 		{"s3cret", RoleExchangeAdmin, RefusedRole},
+		{"s3cret", "", Accepted}, // no role asked for: any valid token
+		{"wrong", "", RefusedInvalid},
 	} {
 		p, got := SignInWithToken(context.Background(), v, r, tc.token, tc.role)
 		if got != tc.want || (got == Accepted || got == RefusedRole) != (p != nil) {
 			t.Errorf("%q for %s: %q %+v", tc.token, tc.role, got, p)
 		}
+	}
+}
+
+func TestRefusalField(t *testing.T) {
+	if st, f := RefusedRole.Field("cán bộ quản lý cơ sở dữ liệu dân cư", "registry-clerk"); st != 403 || f.Field != "token" || f.Code != "token.role" ||
+		f.Message != "Tài khoản không có quyền cán bộ quản lý cơ sở dữ liệu dân cư" || f.Detail != "This account lacks the registry-clerk role" {
+		t.Errorf("role: %d %+v", st, f)
+	}
+	if st, f := RefusedEmpty.Field("", ""); st != 422 || f.Message != "Hãy nhập mã quản trị" {
+		t.Errorf("empty: %d %+v", st, f)
+	}
+	if st, f := RefusedInvalid.Field("", ""); st != 422 || f.Code != "token.invalid" || f.Message != "Mã quản trị không đúng. Hãy kiểm tra và nhập lại." {
+		t.Errorf("invalid: %d %+v", st, f)
 	}
 }
 

@@ -194,15 +194,8 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 			who = pr.Subject
 		}
 		audit.Record(ctx, p.c.k.DB, actor(r, who).Entry("registry.signin", "registry", audit.Denied, map[string]any{"reason": string(refused)}))
-		status, vi, en := http.StatusUnprocessableEntity, "Mã quản trị không đúng. Hãy kiểm tra và nhập lại.", "The administration token is not valid. Check it and try again."
-		switch refused {
-		case authn.RefusedEmpty:
-			vi, en = "Hãy nhập mã quản trị", "Enter the administration token"
-		case authn.RefusedRole:
-			status, vi, en = http.StatusForbidden, "Tài khoản không có quyền cán bộ quản lý cơ sở dữ liệu dân cư", "This account lacks the registry-clerk role"
-		}
-		v.Errors = []fault.FieldError{{Field: "token", Code: "token." + string(refused), Message: vi, Detail: en}}
-		v.Error = msg(lang, vi, en)
+		status, f := refused.Field("cán bộ quản lý cơ sở dữ liệu dân cư", "registry-clerk")
+		v.Errors, v.Error = []fault.FieldError{f}, msg(lang, f.Message, f.Detail)
 		p.renderSignin(w, r, status, v)
 		return
 	}
